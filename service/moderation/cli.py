@@ -1,50 +1,45 @@
 """The one command line of the product: ``moderation``.
 
-Each area of the service contributes its own subcommands through a ``register`` function, so
-this module only assembles the tree and dispatches.
+Each area of the service contributes its subcommands through a ``register(subparsers)`` function;
+this module only assembles the tree and dispatches to the chosen handler.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
+
+# (where the command hangs, module with a ``register`` function)
+_TOP_LEVEL: tuple[str, ...] = ()
+_DEV_TOOLS = ("moderation.devkafka.cli",)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="moderation",
-        description="Streaming content moderation on Kafka: Haiku triage, Sonnet review, "
-        "human review.",
+        description="Streaming content moderation on Kafka: Claude Haiku triage, Sonnet review, "
+        "human review, final decisions.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    dev = commands.add_parser("dev", help="local development tools (Kafka broker, simulated API)")
-    dev_commands = dev.add_subparsers(dest="dev_command", metavar="TOOL", required=True)
-
-    from moderation.devkafka.cli import register as register_kafka
-
-    register_kafka(dev_commands)
-    _register_optional(dev_commands, commands)
+    for module in _TOP_LEVEL:
+        importlib.import_module(module).register(commands)
+    dev = commands.add_parser(
+        "dev",
+        help="local development tools (Kafka broker, simulated Anthropic API)",
+        description="Local development tools. Nothing here is needed in production.",
+    )
+    dev_tools = dev.add_subparsers(dest="dev_command", metavar="TOOL", required=True)
+    for module in _DEV_TOOLS:
+        importlib.import_module(module).register(dev_tools)
     return parser
 
 
-def _register_optional(
-    dev_commands: argparse._SubParsersAction[argparse.ArgumentParser],
-    commands: argparse._SubParsersAction[argparse.ArgumentParser],
-) -> None:
-    """Subcommands owned by other areas; each registers itself."""
-    from moderation.simulator.cli import register as register_simulator
-
-    register_simulator(dev_commands)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler = args.handler
-    result: int = handler(args)
-    return result
+    args = build_parser().parse_args(argv)
+    status: int = args.handler(args)
+    return status
 
 
 if __name__ == "__main__":

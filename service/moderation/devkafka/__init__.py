@@ -1,0 +1,28 @@
+"""A throwaway single-node Apache Kafka broker (KRaft) for local runs and tests.
+
+The broker's jars come from Maven Central once and are cached under the user's home; the broker
+itself runs from a per-address state folder that ``down`` removes again.
+"""
+
+from moderation.devkafka.broker import (
+    BrokerHandle,
+    BrokerSpec,
+    free_port,
+    local_kafka,
+    start_broker,
+    stop_broker,
+)
+from moderation.devkafka.probe import kafka_answers
+from moderation.devkafka.runtime import KafkaRuntime, ensure_runtime
+
+__all__ = [
+    "BrokerHandle",
+    "BrokerSpec",
+    "KafkaRuntime",
+    "ensure_runtime",
+    "free_port",
+    "kafka_answers",
+    "local_kafka",
+    "start_broker",
+    "stop_broker",
+]
