@@ -1,0 +1,154 @@
+"""Service metrics through the OpenTelemetry metrics API, and the Prometheus text page.
+
+``Metrics`` holds every instrument and offers small typed record methods, so call sites never
+spell an instrument or attribute name. Content never becomes a label.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from opentelemetry.metrics import CallbackOptions, Meter, Observation
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+from moderation.pricing import Cost, TokenUsage
+from moderation.telemetry import attributes as attr
+
+# Advisory buckets from the GenAI semantic conventions (seconds).
+LATENCY_BUCKETS: Final = (
+    0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class PartitionLag:
+    """Consumer lag of one partition: log-end offset minus committed offset."""
+
+    topic: str
+    partition: int
+    group: str
+    lag: int
+
+
+LagSource = Callable[[], Iterable[PartitionLag]]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsPage:
+    """A rendered Prometheus scrape: body and the full ``Content-Type`` header value."""
+
+    body: bytes
+    content_type: str
+
+
+def render_prometheus(registry: CollectorRegistry) -> MetricsPage:
+    """Collect ``registry`` now and render it in the Prometheus text format."""
+    return MetricsPage(body=generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+class Metrics:
+    """The service's instruments.
+
+    Names (OTel -> Prometheus): ``moderation.items`` (items_total by stage/route/status),
+    ``gen_ai.client.operation.duration`` (seconds), ``moderation.llm.tokens`` (by model/type),
+    ``moderation.llm.cost`` (USD by tenant/model/stage), ``moderation.llm.in_flight``,
+    ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge).
+    """
+
+    def __init__(self, meter: Meter) -> None:
+        self._items = meter.create_counter(
+            "moderation.items", unit="{item}", description="Items handled, by stage/route/status."
+        )
+        self._latency = meter.create_histogram(
+            "gen_ai.client.operation.duration",
+            unit="s",
+            description="Duration of LLM calls.",
+            explicit_bucket_boundaries_advisory=list(LATENCY_BUCKETS),
+        )
+        self._tokens = meter.create_counter(
+            "moderation.llm.tokens", unit="{token}", description="LLM tokens by model and type."
+        )
+        self._cost = meter.create_counter(
+            "moderation.llm.cost", unit="USD", description="LLM cost by tenant, model and stage."
+        )
+        self._in_flight = meter.create_up_down_counter(
+            "moderation.llm.in_flight", unit="{call}", description="LLM calls in flight."
+        )
+        self._errors = meter.create_counter(
+            "moderation.errors", unit="{error}", description="Errors by type and stage."
+        )
+        self._lag_sources: list[LagSource] = []
+        self._lock = threading.Lock()
+        meter.create_observable_gauge(
+            "moderation.consumer.lag",
+            callbacks=[self._observe_lag],
+            unit="{message}",
+            description="Consumer lag per partition.",
+        )
+
+    def item(self, stage: str, route: str, status: str) -> None:
+        """One item left ``stage`` by ``route`` with decision ``status``."""
+        self._items.add(1, {attr.STAGE: stage, attr.ROUTE: route, "moderation.status": status})
+
+    def llm_started(self, model: str, stage: str) -> None:
+        """An LLM call began (in-flight +1)."""
+        self._in_flight.add(1, _llm_labels(model, stage))
+
+    def llm_finished(
+        self, model: str, stage: str, seconds: float, error_type: str | None = None
+    ) -> None:
+        """An LLM call ended after ``seconds`` (in-flight -1, latency, error on failure)."""
+        labels = _llm_labels(model, stage)
+        self._in_flight.add(-1, labels)
+        if error_type is not None:
+            labels = {**labels, attr.ERROR_TYPE: error_type}
+            self.error(error_type, stage)
+        self._latency.record(seconds, labels)
+
+    def tokens(self, model: str, stage: str, usage: TokenUsage) -> None:
+        """Token counts of one call, by type (input, output, cache_read, cache_write)."""
+        by_type = {
+            "input": usage.input_tokens,
+            "output": usage.output_tokens,
+            "cache_read": usage.cache_read_tokens,
+            "cache_write": usage.cache_write_tokens,
+        }
+        for token_type, count in by_type.items():
+            if count:
+                labels = {**_llm_labels(model, stage), attr.GENAI_TOKEN_TYPE: token_type}
+                self._tokens.add(count, labels)
+
+    def cost(self, tenant_id: str, stage: str, cost: Cost) -> None:
+        """Cost of one call, attributed to a tenant (model taken from ``cost``)."""
+        labels = {attr.TENANT_ID: tenant_id, **_llm_labels(cost.model, stage)}
+        self._cost.add(float(cost.total_usd), labels)
+
+    def error(self, error_type: str, stage: str) -> None:
+        """One error of ``error_type`` in ``stage``."""
+        self._errors.add(1, {attr.ERROR_TYPE: error_type, attr.STAGE: stage})
+
+    def register_lag_source(self, source: LagSource) -> None:
+        """Add a callback that reports consumer lag; it runs on every collection."""
+        with self._lock:
+            self._lag_sources.append(source)
+
+    def _observe_lag(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            sources = list(self._lag_sources)
+        for source in sources:
+            for lag in source():
+                yield Observation(
+                    lag.lag,
+                    {
+                        attr.MESSAGING_DESTINATION: lag.topic,
+                        attr.MESSAGING_PARTITION: str(lag.partition),
+                        attr.MESSAGING_CONSUMER_GROUP: lag.group,
+                    },
+                )
+
+
+def _llm_labels(model: str, stage: str) -> dict[str, str]:
+    return {attr.GENAI_REQUEST_MODEL: model, attr.STAGE: stage}
