@@ -1,0 +1,88 @@
+"""The decision sent back upstream: one or more per item, the last one with ``final`` true."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar, Self
+
+from pydantic import Field, model_validator
+
+from moderation_contracts.common import (
+    CategoryScore,
+    Identifier,
+    Payload,
+    Severity,
+    Tier,
+    UtcDatetime,
+    utc_now,
+)
+from moderation_contracts.cost import CostBreakdown
+from moderation_contracts.limits import (
+    MAX_CATEGORIES,
+    MAX_INTERNAL_MESSAGE_BYTES,
+    MAX_MODELS,
+)
+from moderation_contracts.review import Reason, TraceId
+from moderation_contracts.verdict import Rationale
+
+
+class DecisionStatus(StrEnum):
+    """What upstream should do with the item."""
+
+    ALLOWED = "allowed"
+    """Show it."""
+    PENDING_REVIEW = "pending_review"
+    """Flagged; hide or limit it until a final decision follows."""
+    REMOVED = "removed"
+    """Take it down."""
+    REJECTED = "rejected"
+    """The request broke the contract and was not moderated; ``reason`` says why. Fix and resend."""
+
+
+FINAL_STATUSES = frozenset(
+    {DecisionStatus.ALLOWED, DecisionStatus.REMOVED, DecisionStatus.REJECTED}
+)
+"""Statuses that end an item's life; ``pending_review`` is always followed by one of these."""
+
+
+class Decision(Payload):
+    """The moderation outcome for one item, keyed by ``content_id``."""
+
+    schema_name: ClassVar[str] = "decision"
+    max_message_bytes: ClassVar[int] = MAX_INTERNAL_MESSAGE_BYTES
+
+    content_id: Identifier
+    tenant_id: Identifier
+    status: DecisionStatus
+    decided_by: Tier
+    final: bool = Field(description="False only for pending_review; a final decision follows.")
+    categories: list[CategoryScore] = Field(default_factory=list, max_length=MAX_CATEGORIES)
+    rationale: Rationale = ""
+    policy_id: Identifier | None = Field(
+        default=None, description="Null only for rejected requests (no policy was applied)."
+    )
+    policy_version: Identifier | None = None
+    models: list[Identifier] = Field(
+        default_factory=list, max_length=MAX_MODELS, description="Model ids used, in call order."
+    )
+    cost: CostBreakdown = Field(default_factory=CostBreakdown)
+    trace_id: TraceId | None = None
+    submitted_at: UtcDatetime | None = Field(
+        default=None, description="From the request; null only when the request was unreadable."
+    )
+    decided_at: UtcDatetime = Field(default_factory=utc_now)
+    overturned: bool = Field(default=False, description="Sonnet cleared an item Haiku flagged.")
+    reason: Reason | None = Field(
+        default=None, description="Why (escalation, fallback, or the contract error for rejected)."
+    )
+
+    @model_validator(mode="after")
+    def _final_matches_status(self) -> Self:
+        if self.final != (self.status in FINAL_STATUSES):
+            raise ValueError(f"final must be {not self.final} when status is {self.status.value}")
+        return self
+
+    @property
+    def max_severity(self) -> Severity | None:
+        """The worst severity over all categories, or None when there are none."""
+        return max((c.severity for c in self.categories), key=lambda s: s.rank, default=None)

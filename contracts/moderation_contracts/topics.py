@@ -1,0 +1,139 @@
+"""Every topic in one place: default name, key, payload contract, who writes and who reads it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from moderation_contracts.common import SCHEMA_MAJOR, Payload
+from moderation_contracts.deadletter import DeadLetter
+from moderation_contracts.decision import Decision
+from moderation_contracts.human import HumanDecision
+from moderation_contracts.request import ModerationRequest
+from moderation_contracts.review import HumanReviewTask, ReviewRequest
+
+
+class Party(StrEnum):
+    """A producer or consumer of a topic: an outside system or one of the service's stages."""
+
+    UPSTREAM = "upstream"
+    """The product services whose content we moderate."""
+    TRIAGE = "triage"
+    """Stage 1: the Haiku tier."""
+    REVIEW = "review"
+    """Stage 2: the Sonnet tier."""
+    FINALIZE = "finalize"
+    """Stage 3: turns human decisions into final decisions."""
+    REVIEWER_TOOLS = "reviewer-tools"
+    """The trust-and-safety review queue application."""
+    OPERATORS = "operators"
+    """SREs inspecting and replaying dead letters."""
+
+
+@dataclass(frozen=True, slots=True)
+class TopicSpec:
+    """One topic of the contract. ``name`` is the default; deployments may rename it."""
+
+    key: str
+    name: str
+    payload: type[Payload]
+    producers: tuple[Party, ...]
+    consumers: tuple[Party, ...]
+    description: str
+    message_key: str = "content_id"
+
+    @property
+    def schema_file(self) -> str:
+        """The generated JSON Schema's file name under contracts/schemas/."""
+        return f"{self.payload.schema_name}.v{SCHEMA_MAJOR}.json"
+
+    @property
+    def max_message_bytes(self) -> int:
+        """Set the topic's max.message.bytes at least this high."""
+        return self.payload.max_message_bytes
+
+
+REQUESTS: Final = TopicSpec(
+    key="requests",
+    name="moderation.requests.v1",
+    payload=ModerationRequest,
+    producers=(Party.UPSTREAM,),
+    consumers=(Party.TRIAGE,),
+    description="Content to moderate. Re-sending the same content_id is deduplicated.",
+)
+SONNET_REVIEW: Final = TopicSpec(
+    key="sonnet_review",
+    name="moderation.review.sonnet.v1",
+    payload=ReviewRequest,
+    producers=(Party.TRIAGE,),
+    consumers=(Party.REVIEW,),
+    description="Items Haiku flagged, refused, or could not judge, for the Sonnet tier.",
+)
+HUMAN_REVIEW: Final = TopicSpec(
+    key="human_review",
+    name="moderation.review.human.v1",
+    payload=HumanReviewTask,
+    producers=(Party.TRIAGE, Party.REVIEW, Party.FINALIZE),
+    consumers=(Party.REVIEWER_TOOLS, Party.FINALIZE),
+    description=(
+        "Tasks for trust-and-safety reviewers. Triage writes here only when the Sonnet tier is "
+        "unavailable and the policy fails closed; finalize re-queues escalated tasks and reads "
+        "open tasks to build final decisions."
+    ),
+)
+DECISIONS: Final = TopicSpec(
+    key="decisions",
+    name="moderation.decisions.v1",
+    payload=Decision,
+    producers=(Party.TRIAGE, Party.REVIEW, Party.FINALIZE),
+    consumers=(Party.UPSTREAM,),
+    description=(
+        "Outcomes for upstream: pending_review (not final) may precede the final decision; "
+        "the last decision for a content_id has final=true."
+    ),
+)
+HUMAN_DECISIONS: Final = TopicSpec(
+    key="human_decisions",
+    name="moderation.human-decisions.v1",
+    payload=HumanDecision,
+    producers=(Party.REVIEWER_TOOLS,),
+    consumers=(Party.FINALIZE,),
+    description="Reviewers' decisions on human-review tasks.",
+)
+DEAD_LETTERS: Final = TopicSpec(
+    key="dead_letters",
+    name="moderation.deadletter.v1",
+    payload=DeadLetter,
+    producers=(Party.TRIAGE, Party.REVIEW, Party.FINALIZE),
+    consumers=(Party.OPERATORS,),
+    description="Messages that could not be processed, kept whole with the error for replay.",
+)
+
+TOPICS: Final[tuple[TopicSpec, ...]] = (
+    REQUESTS,
+    SONNET_REVIEW,
+    HUMAN_REVIEW,
+    DECISIONS,
+    HUMAN_DECISIONS,
+    DEAD_LETTERS,
+)
+"""All topics, in the order an item travels."""
+
+
+def topic_for(payload: type[Payload]) -> TopicSpec:
+    """The topic that carries ``payload``."""
+    for spec in TOPICS:
+        if spec.payload is payload:
+            return spec
+    raise KeyError(payload.__name__)
+
+
+def topics_read_by(party: Party) -> tuple[TopicSpec, ...]:
+    """The topics a stage or outside system consumes."""
+    return tuple(spec for spec in TOPICS if party in spec.consumers)
+
+
+def topics_written_by(party: Party) -> tuple[TopicSpec, ...]:
+    """The topics a stage or outside system produces to."""
+    return tuple(spec for spec in TOPICS if party in spec.producers)
