@@ -54,7 +54,7 @@ class Metrics:
 
     Names (OTel -> Prometheus): ``moderation.items`` (items_total by stage/route/status),
     ``gen_ai.client.operation.duration`` (seconds), ``moderation.llm.tokens`` (by model/type),
-    ``moderation.llm.cost`` (USD by tenant/model/stage), ``moderation.llm.in_flight``,
+    ``moderation.llm.cost.usd`` (by tenant/model/stage), ``moderation.llm.in_flight``,
     ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge).
     """
 
@@ -72,7 +72,9 @@ class Metrics:
             "moderation.llm.tokens", unit="{token}", description="LLM tokens by model and type."
         )
         self._cost = meter.create_counter(
-            "moderation.llm.cost", unit="USD", description="LLM cost by tenant, model and stage."
+            "moderation.llm.cost.usd",
+            unit="{USD}",
+            description="LLM cost by tenant, model and stage.",
         )
         self._in_flight = meter.create_up_down_counter(
             "moderation.llm.in_flight", unit="{call}", description="LLM calls in flight."
