@@ -135,7 +135,7 @@ def test_prometheus_page_lists_every_family(telemetry: Telemetry) -> None:
     cost_lines = [
         line
         for line in text.splitlines()
-        if line.startswith("moderation.llm.cost.usd") and "acme" in line
+        if line.startswith("moderation_llm_cost_usd_total") and "acme" in line
     ]
     assert cost_lines
     assert cost_lines[0].endswith(" 3.0")
