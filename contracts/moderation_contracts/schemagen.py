@@ -3,8 +3,9 @@
     python -m moderation_contracts.schemagen           # write contracts/schemas/, asyncapi.yaml
     python -m moderation_contracts.schemagen --check   # exit 1 on drift or a breaking change
 
-Besides ``schemas/<name>.v1.json`` it keeps ``schemas/releases/<major.minor>/``: a snapshot
-written once per contract version and never rewritten. Changing a model without bumping
+Besides ``schemas/<name>.v1.json`` and one-line ``examples/<name>.v1.json`` it keeps
+``schemas/releases/<major.minor>/``: a snapshot written once per contract version and never
+rewritten. Changing a model without bumping
 ``SCHEMA_MINOR`` fails, and every snapshot of the current major must stay compatible.
 """
 
@@ -22,7 +23,9 @@ import yaml
 from moderation_contracts.asyncapi import build_asyncapi
 from moderation_contracts.common import SCHEMA_MAJOR, SCHEMA_VERSION, Payload
 from moderation_contracts.compat import JsonObject, breaking_changes_by_name
+from moderation_contracts.examples import examples
 from moderation_contracts.topics import TOPICS
+from moderation_contracts.validation import dump_payload
 
 CONTRACTS_DIR: Final = Path(__file__).resolve().parents[1]
 JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -68,6 +71,9 @@ def expected_files(root: Path) -> dict[Path, str]:
         text = render_json(schema)
         files[root / "schemas" / f"{name}.v{SCHEMA_MAJOR}.json"] = text
         files[release_dir(root) / f"{name}.json"] = text
+    for name, example in examples().items():
+        line = dump_payload(example).decode("utf-8")
+        files[root / "examples" / f"{name}.v{SCHEMA_MAJOR}.json"] = line + "\n"
     files[root / "asyncapi.yaml"] = render_yaml(build_asyncapi())
     return files
 
