@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from opentelemetry.metrics import CallbackOptions, Meter, Observation
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, CollectorRegistry, generate_latest
 
 from moderation.pricing import Cost, TokenUsage
 from moderation.telemetry import attributes as attr
@@ -46,7 +46,7 @@ class MetricsPage:
 
 def render_prometheus(registry: CollectorRegistry) -> MetricsPage:
     """Collect ``registry`` now and render it in the Prometheus text format."""
-    return MetricsPage(body=generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    return MetricsPage(body=generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
 class Metrics:

@@ -120,7 +120,7 @@ def test_prometheus_page_lists_every_family(telemetry: Telemetry) -> None:
         lambda: [PartitionLag("moderation.review.sonnet.v1", 1, "review", 7)]
     )
     page = telemetry.render_metrics()
-    assert page.content_type.startswith("text/plain")
+    assert page.content_type == "text/plain; version=0.0.4; charset=utf-8"
     text = page.body.decode()
     for family in (
         "moderation_items",
