@@ -21,7 +21,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "trace",
         help="show one item's trace as a terminal waterfall (latency and cost per hop)",
         description=(
-            "Render every trace that touched CONTENT_ID from the local JSON-lines trace file "
+            "Render every trace that touched CONTENT_ID as a waterfall, from the local JSON-lines "
+            "trace file "
             f"that workers write when {TRACE_FILE_VARIABLE} is set. Each span is one row, "
             "indented under its parent, with a bar placed on the trace's time line, its "
             "latency and, for LLM calls, model, tokens and cost. The last line sums the trace: "

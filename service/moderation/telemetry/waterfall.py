@@ -13,7 +13,7 @@ from decimal import Decimal
 from moderation.telemetry import attributes as attr
 from moderation.telemetry.records import JsonAttribute, SpanRecord
 
-_NAME_WIDTH = 38
+_NAME_WIDTH_MIN, _NAME_WIDTH_MAX = 20, 60
 _BAR_ON, _BAR_OFF = "█", "·"
 
 
@@ -127,28 +127,31 @@ def _bar(hop: Hop, view: TraceView, width: int) -> str:
     return _BAR_OFF * offset + _BAR_ON * length + _BAR_OFF * (width - offset - length)
 
 
-def _label(hop: Hop) -> str:
+def _label(hop: Hop, width: int) -> str:
     label = "  " * hop.depth + hop.span["name"]
-    if hop.span["status"]["code"] == "ERROR":
-        label += f" ✗ {hop.attribute(attr.ERROR_TYPE) or 'error'}"
-    if len(label) > _NAME_WIDTH:
-        label = label[: _NAME_WIDTH - 1] + "…"
-    return label
+    return label if len(label) <= width else label[: width - 1] + "…"
 
 
 def _details(hop: Hop) -> str:
+    parts: list[str] = []
+    if hop.span["status"]["code"] == "ERROR":
+        parts.append(f"✗ {hop.attribute(attr.ERROR_TYPE) or hop.span['status']['description']}")
     if hop.is_llm_call:
         model = hop.attribute(attr.GENAI_RESPONSE_MODEL) or hop.attribute(attr.GENAI_REQUEST_MODEL)
-        tokens_in = hop.tokens(attr.GENAI_INPUT_TOKENS)
-        tokens_out = hop.tokens(attr.GENAI_OUTPUT_TOKENS)
-        cached = hop.tokens(attr.GENAI_CACHE_READ_TOKENS)
-        cache_note = f" ({cached:,} cached)" if cached else ""
-        return f"{model}  {tokens_in:,} in / {tokens_out:,} out{cache_note}  ${hop.cost_usd:.6f}"
+        parts.append(str(model))
+        if hop.attribute(attr.GENAI_INPUT_TOKENS) is not None:
+            cached = hop.tokens(attr.GENAI_CACHE_READ_TOKENS)
+            parts.append(
+                f"{hop.tokens(attr.GENAI_INPUT_TOKENS):,} in"
+                + (f" ({cached:,} cached)" if cached else "")
+                + f" / {hop.tokens(attr.GENAI_OUTPUT_TOKENS):,} out"
+            )
+            parts.append(f"${hop.cost_usd:.6f}")
     partition = hop.attribute(attr.MESSAGING_PARTITION)
     offset = hop.attribute(attr.KAFKA_OFFSET)
     if partition is not None and offset is not None:
-        return f"partition {partition} offset {offset}"
-    return ""
+        parts.append(f"partition {partition} offset {offset}")
+    return "  ".join(parts)
 
 
 def render(views: Iterable[TraceView], content_id: str, *, width: int = 40) -> str:
@@ -157,13 +160,15 @@ def render(views: Iterable[TraceView], content_id: str, *, width: int = 40) -> s
     views = list(views)
     lines: list[str] = []
     for view in views:
+        name_width = max(len("  " * hop.depth + hop.span["name"]) for hop in view.hops)
+        name_width = min(max(name_width, _NAME_WIDTH_MIN), _NAME_WIDTH_MAX)
         lines.append(f"trace {view.trace_id}  content_id={content_id}  {len(view.hops)} spans")
         half = width // 2
         scale = f"{'0':<{half}}{_ms(view.duration_ns):>{width - half}}"
-        lines.append(f"{'hop':<{_NAME_WIDTH}} |{scale}| {'latency':>12}  details")
+        lines.append(f"{'hop':<{name_width}} |{scale}| {'latency':>12}  details")
         for hop in view.hops:
             lines.append(
-                f"{_label(hop):<{_NAME_WIDTH}} |{_bar(hop, view, width)}| "
+                f"{_label(hop, name_width):<{name_width}} |{_bar(hop, view, width)}| "
                 f"{_ms(hop.duration_ns):>12}  {_details(hop)}".rstrip()
             )
         lines.append(_total_line("total", [view]))
