@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]  # no stubs in the pinned dev set
 import kubernetes_validate
 import pytest
 from helm_chart_harness import SCENARIOS, Manifest, Rendered
@@ -178,7 +178,9 @@ def test_built_in_kinds_match_kubernetes_schemas(
             kubernetes_validate.validate(obj, kube_version, strict=True)
         except kubernetes_validate.ValidationError as exc:
             path = ".".join(str(p) for p in exc.path)
-            pytest.fail(f"{scenario}: {_describe(obj)} invalid for {kube_version} at {path}: {exc.message}")
+            pytest.fail(
+                f"{scenario}: {_describe(obj)} invalid for {kube_version} at {path}: {exc.message}"
+            )
         checked += 1
     assert checked >= 5
 

@@ -47,7 +47,11 @@ def test_api_key_as_a_value_is_refused_by_the_schema(helm: Helm) -> None:
         (["kafka.securityProtocol=SASL_SSL"], "kafka.sasl.existingSecret is required"),
         (["kafka.tls.ca.secretName=ca"], "does not use TLS"),
         (
-            ["kafka.securityProtocol=SSL", "kafka.tls.ca.secretName=a", "kafka.tls.ca.configMapName=b"],
+            [
+                "kafka.securityProtocol=SSL",
+                "kafka.tls.ca.secretName=a",
+                "kafka.tls.ca.configMapName=b",
+            ],
             "not both",
         ),
         (
