@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import accumulate
 from typing import Final, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -20,7 +21,9 @@ from moderation_contracts.limits import MAX_JSON_DEPTH, MAX_MESSAGE_BYTES
 
 T = TypeVar("T", bound=BaseModel)
 
-_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
+_STRINGS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS: Final = re.compile(r"[^\[\]{}]+")
+_STEP: Final = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 _VERSION: Final = re.compile(r"^([0-9]+)\.([0-9]+)$")
 _MAX_REPORTED_ERRORS: Final = 5
 
@@ -52,15 +55,8 @@ def schema_name_of(model: type[BaseModel]) -> str:
 
 def json_depth(text: str) -> int:
     """Deepest nesting of arrays and objects, found without recursion (strings are skipped)."""
-    depth = deepest = 0
-    for match in _TOKENS.finditer(text):
-        lexeme = match.group()
-        if lexeme in ("[", "{"):
-            depth += 1
-            deepest = max(deepest, depth)
-        elif lexeme in ("]", "}"):
-            depth -= 1
-    return deepest
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text)).encode("ascii")
+    return max(0, max(accumulate(map(_STEP.__getitem__, brackets)), default=0))
 
 
 def _reject_constant(name: str) -> object:
