@@ -63,6 +63,11 @@ def content_hash(text: str | bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def error_type(exc_or_type: BaseException | str) -> str:
+    """The ``error.type`` value: a given string, else the exception's class name (no message)."""
+    return exc_or_type if isinstance(exc_or_type, str) else type(exc_or_type).__name__
+
+
 def moderation_attributes(
     *,
     content_id: str | None = None,

@@ -17,10 +17,11 @@ from opentelemetry.util.types import AttributeValue
 
 from moderation.pricing import Cost, PriceTable, TokenUsage, UsageLike
 from moderation.telemetry import attributes as attr
-from moderation.telemetry.kafka import mark_error
 from moderation.telemetry.metrics import Metrics
+from moderation.telemetry.spans import current_span, mark_error
 
 _log = logging.getLogger(__name__)
+_warned_unpriced: set[str] = set()  # warn once per model, not once per call
 
 
 @dataclass
@@ -72,7 +73,9 @@ class LlmCall:
             span_attributes[attr.GENAI_FINISH_REASONS] = (stop_reason,)
         if not cost.priced:
             span_attributes[attr.COST_UNPRICED] = True
-            _log.warning("no price for model %s; its cost is recorded as 0", priced_model)
+            if priced_model not in _warned_unpriced:
+                _warned_unpriced.add(priced_model)
+                _log.warning("no price for model %s; its calls are costed at 0", priced_model)
         self.span.set_attributes(span_attributes)
         self.cost, self.usage = cost, tokens
         if self.metrics is not None:
@@ -84,11 +87,7 @@ class LlmCall:
     def record_error(self, exc_or_type: BaseException | str) -> None:
         """Mark the call failed; only the error type is kept (messages may quote content)."""
         mark_error(self.span, exc_or_type)
-        self.error_type = exc_or_type if isinstance(exc_or_type, str) else _type_name(exc_or_type)
-
-
-def _type_name(exc: BaseException) -> str:
-    return type(exc).__qualname__
+        self.error_type = attr.error_type(exc_or_type)
 
 
 @contextmanager
@@ -131,13 +130,7 @@ def llm_span(
             extra=attributes,
         )
     )
-    with tracer.start_as_current_span(
-        f"chat {model}",
-        kind=SpanKind.CLIENT,
-        attributes=span_attributes,
-        record_exception=False,
-        set_status_on_exception=False,
-    ) as span:
+    with current_span(tracer, f"chat {model}", SpanKind.CLIENT, None, span_attributes) as span:
         call = LlmCall(
             span=span,
             request_model=model,

@@ -14,11 +14,12 @@ from typing import TypeAlias
 
 from opentelemetry import context as otel_context
 from opentelemetry.context import Context
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import Span, SpanKind, Tracer
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from opentelemetry.util.types import AttributeValue
 
 from moderation.telemetry import attributes as attr
+from moderation.telemetry.spans import current_span, mark_error
 
 HeaderValue: TypeAlias = bytes | str
 Headers: TypeAlias = Sequence[tuple[str, HeaderValue]] | Mapping[str, HeaderValue]
@@ -74,13 +75,6 @@ def _key_text(key: bytes | str | None) -> str | None:
     return key if isinstance(key, str) else key.decode("utf-8", errors="replace")
 
 
-def mark_error(span: Span, exc: BaseException | str) -> None:
-    """Mark a span failed with only the error *type*: messages may quote content."""
-    error_type = exc if isinstance(exc, str) else type(exc).__qualname__
-    span.set_attribute(attr.ERROR_TYPE, error_type)
-    span.set_status(Status(StatusCode.ERROR, error_type))
-
-
 @contextmanager
 def consume_span(
     tracer: Tracer,
@@ -124,7 +118,7 @@ def consume_span(
             extra=attributes,
         )
     )
-    with _span(
+    with current_span(
         tracer, f"process {topic}", SpanKind.CONSUMER, extract_context(headers), span_attributes
     ) as span:
         yield span
@@ -186,29 +180,5 @@ def produce_span(
         )
     )
     parent = context if context is not None else otel_context.get_current()
-    with _span(tracer, f"send {topic}", SpanKind.PRODUCER, parent, span_attributes) as span:
+    with current_span(tracer, f"send {topic}", SpanKind.PRODUCER, parent, span_attributes) as span:
         yield ProducedMessage(span=span, headers=inject_headers())
-
-
-@contextmanager
-def _span(
-    tracer: Tracer,
-    name: str,
-    kind: SpanKind,
-    parent: Context,
-    attributes: Mapping[str, AttributeValue],
-) -> Iterator[Span]:
-    """A current span that records only the exception *type* on failure (privacy)."""
-    with tracer.start_as_current_span(
-        name,
-        context=parent,
-        kind=kind,
-        attributes=attributes,
-        record_exception=False,
-        set_status_on_exception=False,
-    ) as span:
-        try:
-            yield span
-        except BaseException as exc:
-            mark_error(span, exc)
-            raise
