@@ -20,7 +20,7 @@ from moderation.simulator.responses import new_id
 from moderation.simulator.validation import SUPPORTED_VERSIONS
 
 SIMULATOR_KEY: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
-VERSION_KEY = "api_version"
+VERSION_KEY: web.RequestKey[ApiVersion] = web.RequestKey("api_version", str)  # type: ignore[arg-type]
 MESSAGES_MAX_BYTES = 32 * 1024 * 1024
 BATCH_MAX_BYTES = 256 * 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
