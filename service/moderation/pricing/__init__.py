@@ -2,9 +2,11 @@
 
 ``PriceTable.default().cost(model, usage, batch=False)`` or ``cost_of(...)`` return a ``Cost``
 with ``total_usd`` and its parts; an unknown model raises ``UnknownModelError``
-(``cost_or_zero`` returns an explicit ``priced=False`` zero instead).
+(``cost_or_zero`` returns an explicit ``priced=False`` zero instead). ``tier_cost`` turns a
+priced call into the contracts' ``TierCost``.
 """
 
+from moderation.pricing.contract import tier_cost
 from moderation.pricing.cost import Cost
 from moderation.pricing.errors import PriceTableError, PricingError, UnknownModelError
 from moderation.pricing.table import LongContextTier, ModelPrice, PriceTable, cost_of
@@ -22,4 +24,5 @@ __all__ = [
     "UnknownModelError",
     "UsageLike",
     "cost_of",
+    "tier_cost",
 ]

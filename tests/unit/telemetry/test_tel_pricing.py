@@ -14,7 +14,10 @@ from moderation.pricing import (
     TokenUsage,
     UnknownModelError,
     cost_of,
+    tier_cost,
 )
+from moderation_contracts.common import Tier
+from moderation_contracts.cost import CostBreakdown
 
 D = Decimal
 
@@ -189,3 +192,17 @@ models:
 """
     with pytest.raises(PriceTableError, match="'x'"):
         PriceTable.from_yaml(duplicate)
+
+
+def test_tier_cost_feeds_the_contract_breakdown() -> None:
+    first = TokenUsage(input_tokens=2_000, output_tokens=300, cache_read_tokens=10_000)
+    second = TokenUsage(input_tokens=1_000, output_tokens=100, cache_write_1h_tokens=500)
+    breakdown = CostBreakdown()
+    for usage, model in ((first, "claude-haiku-4-5-20251001"), (second, "claude-haiku-4-5")):
+        breakdown = breakdown.add(tier_cost(Tier.HAIKU, cost_of(model, usage), usage))
+    (entry,) = breakdown.tiers
+    assert entry.model == "claude-haiku-4-5"
+    assert (entry.calls, entry.input_tokens, entry.output_tokens) == (2, 3_000, 400)
+    assert (entry.cache_read_input_tokens, entry.cache_write_input_tokens) == (10_000, 500)
+    # 0.002 + 0.0015 + 0.001 = 0.0045; 0.001 + 0.0005 + 0.001 = 0.0025
+    assert breakdown.total_usd == pytest.approx(0.007)
