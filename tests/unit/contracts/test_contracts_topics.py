@@ -57,3 +57,15 @@ def test_contracts_topic_for_payload() -> None:
     assert topic_for(ModerationRequest).max_message_bytes == MAX_MESSAGE_BYTES
     with pytest.raises(KeyError):
         topic_for(type("Other", (ModerationRequest,), {}))
+
+
+def test_contracts_readme_lists_every_topic_and_limit() -> None:
+    from moderation_contracts.limits import MAX_ATTACHMENT_B64_CHARS, MAX_TEXT_CHARS
+    from moderation_contracts.schemagen import CONTRACTS_DIR
+
+    readme = (CONTRACTS_DIR / "README.md").read_text(encoding="utf-8")
+    for spec in TOPICS:
+        assert f"`{spec.name}`" in readme
+        assert f"`{spec.payload.schema_name}`" in readme
+    assert f"{MAX_TEXT_CHARS:,}" in readme
+    assert f"{MAX_ATTACHMENT_B64_CHARS:,}" in readme
