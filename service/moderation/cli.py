@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 # (where the command hangs, module with a ``register`` function)
 _TOP_LEVEL: tuple[str, ...] = ()
-_DEV_TOOLS = ("moderation.devkafka.cli",)
+_DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
