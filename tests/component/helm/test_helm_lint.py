@@ -87,3 +87,16 @@ def test_api_key_as_a_value_is_refused_by_the_schema(helm: Helm) -> None:
 def test_unworkable_values_are_refused(helm: Helm, sets: list[str], message: str) -> None:
     error = helm.render_error(["minimal-values.yaml"], sets)
     assert message in error, error
+
+
+def test_renders_for_the_oldest_supported_kubernetes(helm: Helm) -> None:
+    rendered = helm.render(["production-values.yaml"], extra=["--kube-version", "1.25.0"])
+    assert len(rendered.of_kind("Deployment")) == 3
+
+
+def test_older_kubernetes_is_refused_by_chart_kube_version(helm: Helm) -> None:
+    result = helm.run(
+        *helm.template_args(["minimal-values.yaml"], extra=["--kube-version", "1.24.0"])
+    )
+    assert result.returncode != 0
+    assert "kubeVersion" in result.stderr or ">=1.25.0-0" in result.stderr, result.stderr
