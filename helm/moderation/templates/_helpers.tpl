@@ -234,6 +234,10 @@ needs them, so `helm template` fails early with one clear message.
 {{- if and $cfg.autoscaling.keda.enabled $cfg.autoscaling.hpa.enabled }}
 {{- fail (printf "stages.%s.autoscaling: enable keda or hpa, not both (KEDA manages its own HPA)" $stage) }}
 {{- end }}
+{{- $hpa := $cfg.autoscaling.hpa }}
+{{- if and $hpa.enabled (not (or $hpa.targetCPUUtilizationPercentage $hpa.targetMemoryUtilizationPercentage)) }}
+{{- fail (printf "stages.%s.autoscaling.hpa needs a CPU or memory utilization target" $stage) }}
+{{- end }}
 {{- end }}
 {{- if eq $enabled 0 }}
 {{- fail "no stage is enabled: set stages.<triage|review|finalize>.enabled" }}

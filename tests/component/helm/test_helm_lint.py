@@ -77,6 +77,13 @@ def test_api_key_as_a_value_is_refused_by_the_schema(helm: Helm) -> None:
             ],
             "no stage is enabled",
         ),
+        (
+            [
+                "stages.triage.autoscaling.hpa.enabled=true",
+                "stages.triage.autoscaling.hpa.targetCPUUtilizationPercentage=null",
+            ],
+            "needs a CPU or memory utilization target",
+        ),
         (["settings.KAFKA_BOOTSTRAP_SERVERS=other:9092"], "managed by the chart"),
         (["securityContext.allowPrivilegeEscalation=true"], "allowPrivilegeEscalation"),
         (["kafka.securityProtocol=TLS"], "securityProtocol"),
