@@ -192,7 +192,7 @@ def test_config_checksum_follows_the_settings_only(helm: Helm, defaults: Rendere
     base = checksums(defaults)
     assert len(base) == 1
     assert len(next(iter(base))) == 64
-    changed = checksums(helm.render(sets=[*REQUIRED_SETS, "logLevel=DEBUG"]))
+    changed = checksums(helm.render(sets=[*REQUIRED_SETS, "logLevel=debug"]))
     assert changed != base
     with_policy = checksums(helm.render(sets=[*REQUIRED_SETS, "policy.version=2"]))
     assert with_policy not in (base, changed)
