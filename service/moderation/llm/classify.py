@@ -1,0 +1,149 @@
+"""Ask a model for a verdict, with the escalation ladder's first rung built in.
+
+Output that does not validate is retried once; a refusal is reported as such; an unavailable
+tier is reported with the cost already spent. What happens next is the routing table's business.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from enum import StrEnum
+
+from moderation.errors import ConfigurationError, TierUnavailable
+from moderation.llm.gateway import CallContext, LlmReply, LlmRequest, ModelGateway
+from moderation.policy import Policy
+from moderation.prompts import (
+    InvalidModelOutput,
+    parse_verdict_output,
+    review_messages,
+    system_blocks,
+    triage_messages,
+    verdict_tool,
+)
+from moderation_contracts import ModerationRequest, Tier, TierCost, Verdict
+
+_log = logging.getLogger(__name__)
+
+TOOL_NAME = "record_verdict"
+OUTPUT_ATTEMPTS = 2  # the first answer and one retry when it does not validate
+
+
+class JudgementKind(StrEnum):
+    JUDGED = "judged"
+    REFUSED = "refused"
+    INVALID = "invalid"
+    UNAVAILABLE = "unavailable"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    kind: JudgementKind
+    costs: tuple[TierCost, ...]
+    verdict: Verdict | None = None
+    detail: str = ""
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class TierConfig:
+    tier: Tier
+    model: str
+    max_tokens: int
+    thinking_budget: int = 0
+
+
+def tier_cost(tier: Tier, reply: LlmReply) -> TierCost:
+    return TierCost(
+        tier=tier,
+        model=reply.model,
+        calls=1,
+        input_tokens=reply.usage.input_tokens,
+        output_tokens=reply.usage.output_tokens,
+        cache_read_input_tokens=reply.usage.cache_read_tokens,
+        cache_write_input_tokens=reply.usage.cache_write_tokens,
+        cost_usd=float(reply.cost.total_usd),
+    )
+
+
+class Classifier:
+    """One tier's classifier: builds the prompt, calls the gateway, validates the answer."""
+
+    def __init__(self, gateway: ModelGateway, config: TierConfig) -> None:
+        self._gateway = gateway
+        self.config = config
+
+    def build_request(
+        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
+    ) -> LlmRequest:
+        if self.config.tier is Tier.HAIKU:
+            messages = triage_messages(request)
+            system = system_blocks(policy, "triage")
+        else:
+            messages = review_messages(request, triage, reason)
+            system = system_blocks(policy, "review")
+        thinking = self.config.thinking_budget
+        return LlmRequest(
+            model=self.config.model,
+            max_tokens=self.config.max_tokens + thinking,
+            system=system,
+            messages=messages,
+            tools=[verdict_tool(policy)],
+            # Extended thinking only allows tool_choice "auto": the prompt then asks for the tool,
+            # and an answer without it counts as invalid output (retried once).
+            tool_choice={"type": "auto"} if thinking else {"type": "tool", "name": TOOL_NAME},
+            thinking_budget=thinking,
+        )
+
+    async def classify(
+        self,
+        request: ModerationRequest,
+        policy: Policy,
+        context: CallContext,
+        *,
+        triage: Verdict | None = None,
+        reason: str = "",
+    ) -> Judgement:
+        call = self.build_request(request, policy, triage, reason)
+        costs: list[TierCost] = []
+        problem = ""
+        for _attempt in range(OUTPUT_ATTEMPTS):
+            try:
+                reply = await self._gateway.create(call, context)
+            except (TierUnavailable, ConfigurationError) as error:
+                if isinstance(error, ConfigurationError):
+                    _log.error("%s: %s", self.config.model, error)
+                return Judgement(
+                    JudgementKind.UNAVAILABLE, tuple(costs), detail=str(error), model=call.model
+                )
+            costs.append(tier_cost(self.config.tier, reply))
+            if reply.stop_reason == "refusal":
+                detail = f"refused ({reply.refusal_category or 'no category given'})"
+                return Judgement(
+                    JudgementKind.REFUSED, tuple(costs), detail=detail, model=reply.model
+                )
+            try:
+                output = parse_verdict_output(reply.tool_input, policy)
+            except InvalidModelOutput as error:
+                problem = str(error)
+                _log.warning(
+                    "%s output failed validation for %s (%s)",
+                    reply.model,
+                    context.content_id,
+                    problem[:200],
+                )
+                continue
+            verdict = Verdict(
+                tier=self.config.tier,
+                model=reply.model,
+                policy_id=policy.policy_id,
+                policy_version=policy.version,
+                categories=output.categories,
+                flagged=policy.is_flagged(output.categories),
+                rationale=output.rationale,
+                stop_reason=reply.stop_reason,
+                latency_ms=round(reply.latency_ms, 3),
+                response_id=reply.response_id,
+            )
+            return Judgement(JudgementKind.JUDGED, tuple(costs), verdict=verdict, model=reply.model)
+        return Judgement(JudgementKind.INVALID, tuple(costs), detail=problem, model=call.model)

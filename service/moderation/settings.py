@@ -1,0 +1,153 @@
+"""Every setting of the service, read from the environment (prefix ``MODERATION_``).
+
+Nested settings use ``__``: ``MODERATION_TRIAGE__MAX_IN_FLIGHT=64``. Standard variables keep their
+standard names: ``KAFKA_BOOTSTRAP_SERVERS``, ``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL`` and the
+``OTEL_*`` family (read by the telemetry package).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from moderation_contracts import topics as contract_topics
+
+
+class Stage(StrEnum):
+    TRIAGE = "triage"
+    REVIEW = "review"
+    FINALIZE = "finalize"
+
+
+ALL_STAGES: tuple[Stage, ...] = (Stage.TRIAGE, Stage.REVIEW, Stage.FINALIZE)
+
+
+class TopicNames(BaseModel):
+    """Topic names; the defaults come from the contracts' topic map."""
+
+    requests: str = contract_topics.REQUESTS.name
+    review: str = contract_topics.SONNET_REVIEW.name
+    human_review: str = contract_topics.HUMAN_REVIEW.name
+    decisions: str = contract_topics.DECISIONS.name
+    human_decisions: str = contract_topics.HUMAN_DECISIONS.name
+    deadletter: str = contract_topics.DEAD_LETTERS.name
+
+    def all(self) -> tuple[str, ...]:
+        return (
+            self.requests,
+            self.review,
+            self.human_review,
+            self.decisions,
+            self.human_decisions,
+            self.deadletter,
+        )
+
+
+class ModelTier(BaseModel):
+    """One LLM tier: which model, how much work in flight, how long a call may take."""
+
+    model: str
+    max_in_flight: int = Field(default=64, ge=1, le=4096)
+    max_tokens: int = Field(default=512, ge=64)
+    timeout_s: float = Field(default=15.0, gt=0, description="per attempt; SDK retries add up")
+    max_retries: int = Field(default=2, ge=0, le=5, description="SDK retries on 429/5xx/timeouts")
+    thinking_budget: int = Field(default=0, ge=0, description="0 = no extended thinking")
+
+
+class TriageTier(ModelTier):
+    model: str = "claude-haiku-4-5"
+    max_in_flight: int = Field(default=128, ge=1, le=4096)
+    max_tokens: int = Field(default=400, ge=64)
+
+
+class ReviewTier(ModelTier):
+    model: str = "claude-sonnet-4-6"
+    max_in_flight: int = Field(default=32, ge=1, le=4096)
+    max_tokens: int = Field(default=800, ge=64)
+
+
+class FinalizeTier(BaseModel):
+    max_in_flight: int = Field(default=64, ge=1, le=4096)
+
+
+class KafkaSecurity(BaseModel):
+    """Passed through to aiokafka/faust; secrets stay masked."""
+
+    security_protocol: str = Field(
+        default="PLAINTEXT", pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$"
+    )
+    sasl_mechanism: str | None = Field(
+        default=None, pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$"
+    )
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MODERATION_",
+        env_nested_delimiter="__",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    app_id: str = Field(default="moderation", pattern=r"^[a-z][a-z0-9-]{0,48}$")
+    bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "MODERATION_BOOTSTRAP_SERVERS"),
+    )
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY")
+    )
+    anthropic_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("ANTHROPIC_BASE_URL")
+    )
+    stages: Annotated[tuple[Stage, ...], NoDecode] = ALL_STAGES
+    topics: TopicNames = TopicNames()
+    topic_partitions: int = Field(default=4, ge=1, le=1024)
+    topic_replication: int = Field(default=1, ge=1, le=7)
+    triage: TriageTier = TriageTier()
+    review: ReviewTier = ReviewTier()
+    finalize: FinalizeTier = FinalizeTier()
+    policy_file: Path | None = None
+    kafka: KafkaSecurity = KafkaSecurity()
+    web_port: int = Field(default=6066, ge=0, le=65535)
+    web_host: str = "0.0.0.0"  # noqa: S104 - probes and scrapes come from outside the pod
+    data_dir: Path = Path(".run/worker-data")
+    log_level: str = Field(default="info", pattern="^(debug|info|warn|error|crit)$")
+    shutdown_timeout_s: float = Field(default=30.0, gt=0)
+    item_deadline_s: float = Field(
+        default=50.0,
+        gt=0,
+        description="hard bound on one item's processing; under rebalance timeout",
+    )
+    human_review_deadline_h: float = Field(default=24.0, gt=0)
+
+    @field_validator("stages", mode="before")
+    @classmethod
+    def _split_stages(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("stages")
+    @classmethod
+    def _canonical_order(cls, value: tuple[Stage, ...]) -> tuple[Stage, ...]:
+        if not value:
+            raise ValueError("at least one stage is needed")
+        return tuple(stage for stage in ALL_STAGES if stage in value)
+
+    @property
+    def group_id(self) -> str:
+        """One consumer group per stage set: workers running the same stages share the load."""
+        return "-".join([self.app_id, *self.stages])
+
+    def masked(self) -> dict[str, Any]:
+        """The effective settings for the start-up log; secrets print as '**********'."""
+        dumped: dict[str, Any] = self.model_dump(mode="json")
+        return dumped

@@ -1,0 +1,233 @@
+"""What every stage needs: encoding outputs, dead letters, decisions, duplicate suppression."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from datetime import UTC, datetime, timedelta
+
+from opentelemetry import trace
+
+from moderation.routing import Routing
+from moderation.settings import TopicNames
+from moderation.streaming.records import Inbound, Outbound, Outcome
+from moderation.telemetry import content_hash
+from moderation_contracts import (
+    ContractError,
+    CostBreakdown,
+    DeadLetter,
+    Decision,
+    DecisionStatus,
+    Header,
+    ModerationRequest,
+    Payload,
+    Tier,
+    TierCost,
+    Verdict,
+    dump_payload,
+)
+
+Clock = Callable[[], datetime]
+
+
+def utc_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def current_trace_id() -> str | None:
+    """The W3C trace id of the span being processed (32 hex digits), if any."""
+    context = trace.get_current_span().get_span_context()
+    return format(context.trace_id, "032x") if context.is_valid else None
+
+
+def output(topic: str, payload: Payload, key: str, route: str, status: str = "") -> Outbound:
+    return Outbound(
+        topic=topic, key=key.encode(), value=dump_payload(payload), route=route, status=status
+    )
+
+
+def request_hash(request: ModerationRequest) -> str:
+    """Hash of what the models see (text and attachments), for spans, dedupe and caching."""
+    parts = [request.text or ""]
+    parts.extend(a.url or a.data or "" for a in request.attachments)
+    return content_hash("\x1f".join(parts))
+
+
+def add_costs(breakdown: CostBreakdown, costs: tuple[TierCost, ...]) -> CostBreakdown:
+    for cost in costs:
+        breakdown = breakdown.add(cost)
+    return breakdown
+
+
+def task_id_for(tenant_id: str, content_id: str, generation: int = 0) -> str:
+    """Stable per item, so a re-sent task carries the same id and reviewers' tools dedupe it."""
+    digest = hashlib.sha256(f"{tenant_id}\x1f{content_id}".encode()).hexdigest()[:24]
+    return f"task-{digest}" + (f"-e{generation}" if generation else "")
+
+
+def review_deadline(now: datetime, hours: float) -> datetime:
+    return now + timedelta(hours=hours)
+
+
+def decision(
+    request: ModerationRequest,
+    status: DecisionStatus,
+    routing: Routing,
+    *,
+    verdict: Verdict | None,
+    cost: CostBreakdown,
+    models: list[str],
+    now: datetime,
+    final: bool,
+    policy_id: str | None,
+    policy_version: str | None,
+    overturned: bool = False,
+) -> Decision:
+    return Decision(
+        content_id=request.content_id,
+        tenant_id=request.tenant_id,
+        status=status,
+        decided_by=routing.decided_by,
+        final=final,
+        categories=verdict.categories if verdict else [],
+        rationale=verdict.rationale if verdict else "",
+        policy_id=policy_id,
+        policy_version=policy_version,
+        models=list(dict.fromkeys(models)),
+        cost=cost,
+        trace_id=current_trace_id(),
+        submitted_at=request.submitted_at,
+        decided_at=now,
+        overturned=overturned,
+        reason=routing.reason[:500],
+    )
+
+
+def _loose_ids(raw: bytes | None) -> tuple[str | None, str | None]:
+    """Best-effort content_id/tenant_id from an invalid payload, for the dead letter only."""
+    try:
+        data = json.loads(raw or b"")
+    except (ValueError, RecursionError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    found: list[str | None] = []
+    for name in ("content_id", "tenant_id"):
+        value = data.get(name)
+        ok = isinstance(value, str) and 0 < len(value) <= 128 and value.isprintable()
+        found.append(value if ok else None)
+    return found[0], found[1]
+
+
+def dead_letter(
+    inbound: Inbound,
+    topics: TopicNames,
+    stage: str,
+    code: str,
+    message: str,
+    *,
+    schema: str | None = None,
+    now: datetime | None = None,
+) -> Outbound:
+    """The original bytes, the error and where it came from: enough to fix and replay."""
+    content_id, tenant_id = _loose_ids(inbound.value)
+    letter = DeadLetter(
+        original_value_b64=base64.b64encode(inbound.value or b"").decode("ascii"),
+        original_key_b64=base64.b64encode(inbound.key).decode("ascii") if inbound.key else None,
+        error_code=code[:64],
+        error_message=message[:2000],
+        error_schema=schema,
+        source_topic=inbound.topic,
+        source_partition=inbound.partition,
+        source_offset=inbound.offset,
+        stage=stage,
+        content_id=content_id if _valid_id(content_id) else None,
+        tenant_id=tenant_id if _valid_id(tenant_id) else None,
+        headers=[Header(key=k, value_b64=base64.b64encode(v).decode()) for k, v in inbound.headers],
+        failed_at=now or utc_clock(),
+    )
+    key = inbound.key or content_id or f"{inbound.topic}-{inbound.offset}".encode()
+    return Outbound(
+        topic=topics.deadletter,
+        key=key if isinstance(key, bytes) else key.encode(),
+        value=dump_payload(letter),
+        route=f"deadletter:{code}",
+    )
+
+
+def _valid_id(value: str | None) -> bool:
+    return (
+        value is not None and re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}", value) is not None
+    )
+
+
+def invalid_input(
+    inbound: Inbound,
+    topics: TopicNames,
+    stage: str,
+    error: ContractError,
+    *,
+    reject: bool = False,
+) -> Outcome:
+    """A dead letter with the original bytes; with ``reject`` also a final ``rejected`` decision
+    when content_id and tenant_id can be read, so upstream learns what to fix."""
+    content_id, tenant_id = _loose_ids(inbound.value)
+    content_id = content_id if _valid_id(content_id) else None
+    tenant_id = tenant_id if _valid_id(tenant_id) else None
+    letter = dead_letter(inbound, topics, stage, error.code, str(error), schema=error.schema)
+    outputs = [letter]
+    if reject and content_id and tenant_id:
+        rejected = Decision(
+            content_id=content_id,
+            tenant_id=tenant_id,
+            status=DecisionStatus.REJECTED,
+            decided_by=Tier.FALLBACK,
+            final=True,
+            trace_id=current_trace_id(),
+            decided_at=utc_clock(),
+            reason=str(error)[:500],
+        )
+        outputs.append(
+            output(topics.decisions, rejected, content_id, letter.route, DecisionStatus.REJECTED)
+        )
+    return Outcome(tuple(outputs), letter.route, content_id, tenant_id)
+
+
+def failure_handler(topics: TopicNames, stage: str) -> Callable[[Inbound, BaseException], Outcome]:
+    """What the runner does when a handler raises: a dead letter naming the error type."""
+
+    def on_failure(inbound: Inbound, error: BaseException) -> Outcome:
+        code = "deadline_exceeded" if isinstance(error, TimeoutError) else "internal_error"
+        message = f"{stage} stage failed: {type(error).__name__}"
+        return Outcome(
+            outputs=(dead_letter(inbound, topics, stage, code, message),),
+            route=f"deadletter:{code}",
+        )
+
+    return on_failure
+
+
+class RecentlySeen:
+    """A bounded memory of (content_id, fingerprint) pairs a stage has already handled.
+
+    Redelivery after a rebalance or an upstream resend within the window is answered with no
+    new output. It is per process and forgets on restart: downstream consumers still dedupe on
+    (content_id, stage), as the contract says.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self._seen: OrderedDict[Hashable, None] = OrderedDict()
+        self._capacity = capacity
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._seen
+
+    def add(self, key: Hashable) -> None:
+        self._seen[key] = None
+        self._seen.move_to_end(key)
+        while len(self._seen) > self._capacity:
+            self._seen.popitem(last=False)

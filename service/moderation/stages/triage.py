@@ -1,0 +1,137 @@
+"""Stage 1, triage: every request meets the cheap model first (Haiku by default)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from moderation.llm.classify import Classifier, Judgement
+from moderation.llm.gateway import CallContext
+from moderation.policy import Policy, PolicyBook, UnknownTenant
+from moderation.routing import Route, route_triage
+from moderation.settings import TopicNames
+from moderation.stages.common import (
+    Clock,
+    RecentlySeen,
+    add_costs,
+    current_trace_id,
+    dead_letter,
+    decision,
+    invalid_input,
+    output,
+    request_hash,
+    review_deadline,
+    task_id_for,
+    utc_clock,
+)
+from moderation.streaming.records import Inbound, Outbound, Outcome
+from moderation_contracts import (
+    ContractError,
+    CostBreakdown,
+    DecisionStatus,
+    HumanReviewTask,
+    ModerationRequest,
+    ReviewRequest,
+    parse_payload,
+)
+
+STAGE = "triage"
+
+
+@dataclass
+class TriageStage:
+    classifier: Classifier
+    policies: PolicyBook
+    topics: TopicNames
+    clock: Clock = utc_clock
+    seen: RecentlySeen | None = None
+
+    def __post_init__(self) -> None:
+        if self.seen is None:
+            self.seen = RecentlySeen()
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        try:
+            request = parse_payload(ModerationRequest, inbound.value or b"")
+        except ContractError as error:
+            return invalid_input(inbound, self.topics, STAGE, error, reject=True)
+        try:
+            policy = self.policies.for_tenant(request.tenant_id)
+        except UnknownTenant as error:
+            letter = dead_letter(inbound, self.topics, STAGE, "unknown_tenant", str(error))
+            return Outcome((letter,), letter.route, request.content_id, request.tenant_id)
+        fingerprint = request_hash(request)
+        assert self.seen is not None
+        dedupe_key = (request.tenant_id, request.content_id, fingerprint, policy.version)
+        if dedupe_key in self.seen:
+            return Outcome((), "duplicate", request.content_id, request.tenant_id, fingerprint)
+        context = CallContext(
+            stage=STAGE,
+            tenant_id=request.tenant_id,
+            content_id=request.content_id,
+            content_hash=fingerprint,
+        )
+        judgement = await self.classifier.classify(request, policy, context)
+        outputs = self.route(request, policy, judgement)
+        self.seen.add(dedupe_key)
+        return Outcome(
+            outputs, outputs[0].route, request.content_id, request.tenant_id, fingerprint
+        )
+
+    def route(
+        self, request: ModerationRequest, policy: Policy, judgement: Judgement
+    ) -> tuple[Outbound, ...]:
+        routing = route_triage(judgement, policy)
+        now = self.clock()
+        cost = add_costs(CostBreakdown(), judgement.costs)
+        verdict = judgement.verdict
+        models = [judgement.model] if judgement.costs else []
+        key = request.content_id
+
+        def announce(status: DecisionStatus, final: bool) -> Outbound:
+            made = decision(
+                request,
+                status,
+                routing,
+                verdict=verdict,
+                cost=cost,
+                models=models,
+                now=now,
+                final=final,
+                policy_id=policy.policy_id,
+                policy_version=policy.version,
+            )
+            return output(self.topics.decisions, made, key, routing.label, status)
+
+        if routing.route is Route.ALLOW:
+            return (announce(DecisionStatus.ALLOWED, final=True),)
+        if routing.route is Route.REVIEW:
+            review = ReviewRequest(
+                request=request,
+                triage=verdict,
+                reason=routing.reason[:500],
+                cost=cost,
+                trace_id=current_trace_id(),
+                created_at=now,
+            )
+            return (
+                output(self.topics.review, review, key, routing.label),
+                announce(DecisionStatus.PENDING_REVIEW, final=False),
+            )
+        assert routing.escalation is not None
+        task = HumanReviewTask(
+            task_id=task_id_for(request.tenant_id, request.content_id),
+            request=request,
+            triage=verdict,
+            review=None,
+            escalation_reason=routing.escalation,
+            reason=routing.reason[:500],
+            priority=routing.priority,
+            review_deadline=review_deadline(now, policy.review_deadline(routing.priority)),
+            cost=cost,
+            trace_id=current_trace_id(),
+            created_at=now,
+        )
+        return (
+            output(self.topics.human_review, task, key, routing.label),
+            announce(DecisionStatus.PENDING_REVIEW, final=False),
+        )

@@ -1,0 +1,212 @@
+"""The loop under every stage: one actor, a bounded window of concurrent items, in-order acks.
+
+Faust's own ``concurrency=N`` can commit past unfinished work and an exception inside an agent
+acks and drops its message, so a stage agent hands its stream (with acks off) to a
+:class:`StageRunner`. For each record the runner
+
+1. waits for a free slot in the in-flight window,
+2. runs the stage handler under a CONSUMER span and a hard deadline (anything the handler raises
+   becomes a dead letter through ``on_failure``: nothing escapes, nothing is dropped),
+3. sends every output and awaits the broker's acknowledgement (acks=all), retrying until it lands,
+4. only then marks the offset finished; acks are released per partition in offset order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from opentelemetry.trace import Tracer
+
+from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
+from moderation.streaming.tracker import OffsetTracker
+from moderation.telemetry import Metrics
+from moderation.telemetry.kafka import consume_span, produce_span
+
+_log = logging.getLogger(__name__)
+
+Handler = Callable[[Inbound], Awaitable[Outcome]]
+FailureHandler = Callable[[Inbound, BaseException], Outcome]
+
+
+class Ackable(Protocol):
+    """What the runner needs of a consumed event: its message and a way to ack it."""
+
+    @property
+    def message(self) -> Any: ...
+
+    def ack(self) -> bool: ...
+
+
+class Sender(Protocol):
+    async def send(self, record: Outbound, headers: Headers) -> tuple[int, int]:
+        """Produce ``record`` and wait for the broker; return (partition, offset)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RunnerConfig:
+    stage: str
+    group: str
+    window: int
+    item_deadline_s: float
+    send_retry_max_s: float = 5.0
+
+
+def to_inbound(message: Any) -> Inbound:
+    """Adapt a faust/aiokafka message to an :class:`Inbound` (headers normalised to tuples)."""
+    raw_headers = getattr(message, "headers", None) or ()
+    if isinstance(raw_headers, Mapping):
+        raw_headers = list(raw_headers.items())
+    headers: Headers = tuple(
+        (str(name), value if isinstance(value, bytes) else str(value).encode())
+        for name, value in raw_headers
+    )
+    timestamp = getattr(message, "timestamp", None)
+    return Inbound(
+        topic=message.topic,
+        partition=message.partition,
+        offset=message.offset,
+        key=message.key,
+        value=message.value,
+        headers=headers,
+        timestamp_ms=int(timestamp * 1000) if isinstance(timestamp, float) else timestamp,
+    )
+
+
+class StageRunner:
+    """Runs one stage handler over a stream with at-least-once delivery of its outputs."""
+
+    def __init__(
+        self,
+        config: RunnerConfig,
+        handler: Handler,
+        on_failure: FailureHandler,
+        sender: Sender,
+        tracer: Tracer,
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.config = config
+        self._handler = handler
+        self._on_failure = on_failure
+        self._sender = sender
+        self._tracer = tracer
+        self._metrics = metrics
+        self._slots = asyncio.Semaphore(config.window)
+        self._tracker: OffsetTracker[Ackable] = OffsetTracker()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._intake_open = asyncio.Event()
+        self._intake_open.set()
+        self.processed = 0
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._tasks)
+
+    async def consume(self, events: AsyncIterable[Ackable]) -> None:
+        """The agent body: never raises for a bad record, never acks unfinished work."""
+        async for event in events:
+            await self._intake_open.wait()
+            await self._slots.acquire()
+            inbound = to_inbound(event.message)
+            self._tracker.start((inbound.topic, inbound.partition), inbound.offset, event)
+            task = asyncio.create_task(self._process(inbound), name=f"item {inbound.where}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _process(self, inbound: Inbound) -> None:
+        try:
+            with consume_span(
+                self._tracer,
+                inbound.topic,
+                inbound.partition,
+                inbound.offset,
+                inbound.key,
+                self.config.group,
+                inbound.headers,
+                stage=self.config.stage,
+            ) as span:
+                outcome = await self._run_handler(inbound)
+                for name, value in (
+                    ("moderation.route", outcome.route),
+                    ("moderation.content_id", outcome.content_id),
+                    ("moderation.tenant_id", outcome.tenant_id),
+                    ("moderation.content_hash", outcome.content_hash),
+                ):
+                    if value:
+                        span.set_attribute(name, value)
+                # Sends happen inside the consumer span, so producer spans are its children.
+                for record in outcome.outputs:
+                    await self._send_reliably(record, outcome)
+            if self._metrics is not None:
+                for record in outcome.outputs:
+                    self._metrics.item(self.config.stage, record.route, record.status)
+            for event in self._tracker.finish((inbound.topic, inbound.partition), inbound.offset):
+                event.ack()
+            self.processed += 1
+        finally:
+            self._slots.release()
+
+    async def _run_handler(self, inbound: Inbound) -> Outcome:
+        try:
+            async with asyncio.timeout(self.config.item_deadline_s):
+                return await self._handler(inbound)
+        except Exception as error:  # a failure is data: it goes to the dead-letter topic
+            _log.error(
+                "stage %s failed on %s: %s",
+                self.config.stage,
+                inbound.where,
+                type(error).__name__,
+            )
+            if self._metrics is not None:
+                self._metrics.error(type(error).__name__, self.config.stage)
+            return self._on_failure(inbound, error)
+
+    async def _send_reliably(self, record: Outbound, outcome: Outcome) -> None:
+        delay = 0.1
+        while True:
+            with produce_span(
+                self._tracer,
+                record.topic,
+                record.key,
+                content_id=outcome.content_id,
+                tenant_id=outcome.tenant_id,
+                stage=self.config.stage,
+                route=record.route,
+            ) as produced:
+                try:
+                    partition, offset = await self._sender.send(
+                        record, (*record.headers, *produced.headers)
+                    )
+                except Exception as error:  # broker unavailable: keep trying, never ack
+                    produced.failed(error)
+                    _log.warning(
+                        "stage %s: send to %s failed (%s); retrying in %.1fs",
+                        self.config.stage,
+                        record.topic,
+                        type(error).__name__,
+                        delay,
+                    )
+                else:
+                    produced.delivered(partition, offset)
+                    return
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.config.send_retry_max_s)
+
+    def pause_intake(self) -> None:
+        self._intake_open.clear()
+
+    def resume_intake(self) -> None:
+        self._intake_open.set()
+
+    async def drain(self, timeout: float) -> int:
+        """Stop intake, wait up to ``timeout`` for in-flight items; return how many are left."""
+        self.pause_intake()
+        pending: Sequence[asyncio.Task[None]] = list(self._tasks)
+        if pending:
+            _, still = await asyncio.wait(pending, timeout=timeout)
+            return len(still)
+        return 0

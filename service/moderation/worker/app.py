@@ -1,0 +1,202 @@
+"""Build the faust application for the chosen stages.
+
+One faust app is one consumer group. Each stage agent is a single actor whose stream (acks
+off) is handed to a :class:`~moderation.streaming.runner.StageRunner`; the runners drain their
+in-flight work before faust commits and closes the consumer on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+import faust
+
+from moderation.llm.classify import Classifier, TierConfig
+from moderation.llm.gateway import ModelGateway, build_client
+from moderation.policy import PolicyBook
+from moderation.settings import ModelTier, Settings, Stage
+from moderation.stages.common import failure_handler
+from moderation.stages.finalize import FinalizeStage
+from moderation.stages.review import ReviewStage
+from moderation.stages.triage import TriageStage
+from moderation.streaming.records import Headers, Inbound, Outbound
+from moderation.streaming.runner import RunnerConfig, StageRunner
+from moderation.telemetry import PartitionLag, Telemetry
+from moderation.worker.health import install_pages
+from moderation.worker.kafka_config import faust_credentials
+from moderation_contracts import Tier
+
+_log = logging.getLogger(__name__)
+
+
+class ModerationApp(faust.App):
+    """faust.App that drains the stage runners before faust stops its consumer."""
+
+    runners: list[StageRunner]
+    drain_timeout_s: float = 30.0
+
+    async def on_stop(self) -> None:
+        runners = getattr(self, "runners", [])
+        if runners:
+            in_flight = sum(runner.in_flight for runner in runners)
+            _log.info("draining %d in-flight items (up to %.0fs)", in_flight, self.drain_timeout_s)
+            left = await asyncio.gather(*(r.drain(self.drain_timeout_s) for r in runners))
+            if any(left):
+                _log.warning(
+                    "%d items still in flight at shutdown; their offsets stay uncommitted "
+                    "and they will be processed again",
+                    sum(left),
+                )
+        await super().on_stop()
+
+
+class FaustSender:
+    """Produce through faust's producer (acks=all) and wait for the broker's answer."""
+
+    def __init__(self, app: faust.App) -> None:
+        self._app = app
+
+    async def send(self, record: Outbound, headers: Headers) -> tuple[int, int]:
+        metadata = await self._app.producer.send_and_wait(
+            record.topic, record.key, record.value, None, None, list(headers)
+        )
+        return metadata.partition, metadata.offset
+
+
+@dataclass
+class Wiring:
+    """Everything the worker built, for tests and the health pages."""
+
+    app: ModerationApp
+    runners: dict[str, StageRunner] = field(default_factory=dict)
+
+
+def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) -> Wiring:
+    app = ModerationApp(
+        settings.group_id,
+        broker=[f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")],
+        broker_credentials=faust_credentials(settings),
+        key_serializer="raw",
+        value_serializer="raw",
+        producer_acks=-1,
+        producer_max_request_size=4 * 1024 * 1024,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        broker_rebalance_timeout=90.0,
+        broker_session_timeout=30.0,
+        broker_heartbeat_interval=3.0,
+        stream_wait_empty=True,
+        topic_partitions=settings.topic_partitions,
+        topic_replication_factor=settings.topic_replication,
+        topic_allow_declare=True,
+        datadir=str(settings.data_dir),
+        store="memory://",
+        web_enabled=settings.web_port > 0,
+        web_port=settings.web_port or 6066,
+        web_bind=settings.web_host,
+        web_in_thread=False,
+    )
+    app.drain_timeout_s = settings.shutdown_timeout_s
+    wiring = Wiring(app=app)
+    sender = FaustSender(app)
+    topics = settings.topics
+
+    def runner(stage: str, window: int, handler: Callable[[Inbound], Any]) -> StageRunner:
+        made = StageRunner(
+            RunnerConfig(
+                stage=stage,
+                group=settings.group_id,
+                window=window,
+                item_deadline_s=settings.item_deadline_s,
+            ),
+            handler,
+            failure_handler(topics, stage),
+            sender,
+            telemetry.tracer,
+            telemetry.metrics,
+        )
+        wiring.runners[f"{stage}:{handler.__name__}"] = made
+        return made
+
+    def agent(topic_name: str, name: str, stage_runner: StageRunner) -> None:
+        topic = app.topic(topic_name, key_type=bytes, value_type=bytes)
+
+        async def consume(stream: faust.StreamT[bytes]) -> None:
+            # faust's StreamT stub lacks noack(); the concrete Stream has it.
+            await stage_runner.consume(cast(Any, stream).noack().events())
+
+        consume.__name__ = name
+        app.agent(topic, name=name)(consume)
+
+    api_key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+
+    def classifier(tier: Tier, config: ModelTier) -> Classifier:
+        client = build_client(
+            api_key,
+            settings.anthropic_base_url,
+            timeout_s=config.timeout_s,
+            max_retries=config.max_retries,
+        )
+        gateway = ModelGateway(client, telemetry.tracer, metrics=telemetry.metrics)
+        return Classifier(
+            gateway,
+            TierConfig(tier, config.model, config.max_tokens, config.thinking_budget),
+        )
+
+    if Stage.TRIAGE in settings.stages:
+        triage = TriageStage(classifier(Tier.HAIKU, settings.triage), policies, topics)
+        agent(
+            topics.requests,
+            "triage",
+            runner("triage", settings.triage.max_in_flight, triage.handle),
+        )
+    if Stage.REVIEW in settings.stages:
+        review = ReviewStage(classifier(Tier.SONNET, settings.review), policies, topics)
+        agent(
+            topics.review, "review", runner("review", settings.review.max_in_flight, review.handle)
+        )
+    if Stage.FINALIZE in settings.stages:
+        table = app.Table(
+            "open-tasks",
+            key_type=str,
+            value_type=None,
+            value_serializer="json",
+            key_serializer="raw",
+            partitions=settings.topic_partitions,
+        )
+        finalize = FinalizeStage(table, topics, deadline_hours=settings.human_review_deadline_h)
+        window = settings.finalize.max_in_flight
+        # Registering a task and answering a decision for the same item must not interleave, so
+        # both agents run one item at a time per worker; finalize does no slow I/O.
+        agent(topics.human_review, "finalize-tasks", runner("finalize", 1, finalize.handle_task))
+        agent(
+            topics.human_decisions, "finalize", runner("finalize", window, finalize.handle_decision)
+        )
+    app.runners = list(wiring.runners.values())
+    install_pages(app, telemetry)
+    telemetry.metrics.register_lag_source(lambda: consumer_lag(app, settings.group_id))
+    return wiring
+
+
+def consumer_lag(app: faust.App, group: str) -> list[PartitionLag]:
+    """Log-end offset minus committed offset for each assigned partition."""
+    try:
+        consumer = app.consumer
+        assignment = consumer.assignment()
+    except Exception:  # not started yet, or shutting down: no figures, not an error
+        return []
+    lags: list[PartitionLag] = []
+    for tp in assignment:
+        highwater = consumer.highwater(tp)
+        # faust keeps committed offsets privately; there is no public getter.
+        committed = getattr(consumer, "_committed_offset", {}).get(tp)
+        if highwater is None:
+            continue
+        lags.append(
+            PartitionLag(tp.topic, tp.partition, group, max(0, highwater - (committed or 0)))
+        )
+    return lags
