@@ -35,7 +35,8 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP) ## Create .venv with the pinned dependencies
 
 .PHONY: tools
-tools: ## Fetch the Kafka broker jars once (cached under ~/.cache/moderation)
+tools: $(STAMP) ## Fetch the Kafka broker jars and build helm, once (cached under ~/.cache/moderation)
+	bash helm/tools/install-helm.sh
 	$(BIN)/python -c 'from moderation.devkafka import ensure_runtime; r, f = ensure_runtime(); print(("fetched " if f else "cached ") + str(r.root))'
 
 .PHONY: lint
