@@ -162,11 +162,11 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
     if Stage.FINALIZE in settings.stages:
         table = app.Table(
             "open-tasks",
-            key_type=str,
-            value_type=None,
-            value_serializer="json",
-            key_serializer="raw",
+            schema=faust.Schema(key_type=str, key_serializer="raw", value_serializer="json"),
             partitions=settings.topic_partitions,
+            # Writes happen in the runner's tasks, not in the agent's own iteration, so the
+            # changelog partition comes from the key (content_id), like the source topics'.
+            use_partitioner=True,
         )
         finalize = FinalizeStage(table, topics, deadline_hours=settings.human_review_deadline_h)
         window = settings.finalize.max_in_flight
