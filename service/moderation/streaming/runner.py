@@ -9,11 +9,15 @@ acks and drops its message, so a stage agent hands its stream (with acks off) to
    becomes a dead letter through ``on_failure``: nothing escapes, nothing is dropped),
 3. sends every output and awaits the broker's acknowledgement (acks=all), retrying until it lands,
 4. only then marks the offset finished; acks are released per partition in offset order.
+
+Records with the same key (content_id) are handled one after another, in offset order, so every
+event about one item keeps its order downstream; different keys run concurrently.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -98,6 +102,7 @@ class StageRunner:
         self._slots = asyncio.Semaphore(config.window)
         self._tracker: OffsetTracker[Ackable] = OffsetTracker()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last_by_key: dict[tuple[str, int, bytes | None], asyncio.Task[None]] = {}
         self._intake_open = asyncio.Event()
         self._intake_open.set()
         self.processed = 0
@@ -113,12 +118,25 @@ class StageRunner:
             await self._slots.acquire()
             inbound = to_inbound(event.message)
             self._tracker.start((inbound.topic, inbound.partition), inbound.offset, event)
-            task = asyncio.create_task(self._process(inbound), name=f"item {inbound.where}")
+            key = (inbound.topic, inbound.partition, inbound.key)
+            previous = self._last_by_key.get(key)
+            task = asyncio.create_task(
+                self._process(inbound, previous), name=f"item {inbound.where}"
+            )
+            self._last_by_key[key] = task
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(functools.partial(self._forget, key))
 
-    async def _process(self, inbound: Inbound) -> None:
+    def _forget(self, key: tuple[str, int, bytes | None], task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if self._last_by_key.get(key) is task:
+            del self._last_by_key[key]
+
+    async def _process(self, inbound: Inbound, previous: asyncio.Task[None] | None) -> None:
         try:
+            if previous is not None:
+                # Same key still in flight: wait for it, whatever its fate, to keep key order.
+                await asyncio.wait([previous])
             with consume_span(
                 self._tracer,
                 inbound.topic,

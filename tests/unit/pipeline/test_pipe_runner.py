@@ -53,7 +53,7 @@ class FakeSender:
 
 def events(count: int, acks: list[int], partition: int = 0) -> list[FakeEvent]:
     return [
-        FakeEvent(FakeMessage("in", partition, offset, b"k", str(offset).encode()), acks)
+        FakeEvent(FakeMessage("in", partition, offset, b"k%d" % offset, str(offset).encode()), acks)
         for offset in range(count)
     ]
 
@@ -187,3 +187,24 @@ async def test_drain_reports_work_that_did_not_finish_and_never_acks_it() -> Non
     assert acks == []
     for task in list(runner._tasks):
         task.cancel()
+
+
+async def test_same_key_items_run_in_offset_order_while_other_keys_overtake() -> None:
+    acks: list[int] = []
+    order: list[str] = []
+    delays = {0: 0.1, 1: 0.0, 2: 0.0}
+    keys = {0: b"a", 1: b"a", 2: b"b"}
+
+    async def handler(inbound: Inbound) -> Outcome:
+        await asyncio.sleep(delays[inbound.offset])
+        order.append(f"{inbound.key!r}{inbound.offset}")
+        return echo_outcome(inbound)
+
+    items = [
+        FakeEvent(FakeMessage("in", 0, offset, keys[offset], str(offset).encode()), acks)
+        for offset in range(3)
+    ]
+    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER)
+    await run_all(runner, items)
+    assert order == ["b'b'2", "b'a'0", "b'a'1"]
+    assert acks == [0, 1, 2]
