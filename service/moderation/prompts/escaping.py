@@ -54,7 +54,7 @@ _LOOK_ALIKES: Final = {
 _OPEN_BRACKET = r"(?:<|&lt;?|&#0*60;?|&#x0*3c;?|\\u003c|\\x3c|%3c)"
 _TAG_NAMES = r"(?:moderated|parent)"
 _TAG: Final = re.compile(
-    _OPEN_BRACKET + r"[\s/\\!?]*" + _TAG_NAMES + r"[^a-z0-9<>]{0,3}content[\s/]*(?:>|&gt;?)?",
+    _OPEN_BRACKET + r"[\s/\\!?]*" + _TAG_NAMES + r"[^a-z0-9<>]{0,3}content(?:[\s/]*(?:>|&gt;?))?",
 )
 """A tag opener through its name; the rest of a tag with attributes stays, so no content hides."""
 # C0 and C1 controls and DEL, except tab and newline (carriage returns become newlines first).
