@@ -8,10 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from moderation.devkafka import free_port, local_kafka
+
+if TYPE_CHECKING:
+    from pipeline_harness import Pipeline
 
 
 @pytest.fixture(scope="session")
@@ -35,3 +40,33 @@ def unique_name() -> Callable[[str], str]:
         return f"{prefix}.{token}"
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sim_url() -> Iterator[str]:
+    """The simulated Anthropic API (instant profile) as a real HTTP server, for the session."""
+    from pipeline_harness import sim_api
+
+    with sim_api("--profile", "instant", "--retry-after", "0.2") as api:
+        yield api.base_url
+
+
+@pytest.fixture
+def pipeline(
+    kafka_bootstrap: str, sim_url: str, tmp_path: Path, unique_name: Callable[[str], str]
+) -> Iterator[Pipeline]:
+    """Worker environment with this test's own topics and group; stops its workers after."""
+    from pipeline_harness import Pipeline, topic_names
+
+    suffix = unique_name("t").split(".", 1)[1]
+    made = Pipeline(
+        bootstrap=kafka_bootstrap,
+        sim_url=sim_url,
+        topics=topic_names(suffix),
+        app_id=f"it-{suffix}",
+        workdir=tmp_path,
+    )
+    try:
+        yield made
+    finally:
+        made.stop_all()

@@ -1,0 +1,326 @@
+"""Run the real worker as a subprocess against the test broker and the simulated API.
+
+Every test gets its own topics and consumer group (a unique suffix), so tests never see each
+other's messages. Helpers publish requests and collect outcomes until every item has one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from moderation.devkafka import free_port
+from moderation.settings import TopicNames
+from moderation_contracts import HumanDecision, ModerationRequest, dump_payload
+
+
+def topic_names(suffix: str) -> TopicNames:
+    base = TopicNames()
+    return TopicNames(**{name: f"{value}.{suffix}" for name, value in base.model_dump().items()})
+
+
+@dataclass
+class SimApi:
+    process: subprocess.Popen[bytes]
+    base_url: str
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base_url}/_sim/stats", timeout=5) as answer:  # noqa: S310
+            stats: dict[str, Any] = json.loads(answer.read())
+            return stats
+
+
+@contextmanager
+def sim_api(*options: str) -> Iterator[SimApi]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moderation.cli", "dev", "sim-api", "--port", str(port), *options],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_http(f"{url}/_sim/stats", 20)
+        yield SimApi(process, url)
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _wait_http(url: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 - loopback test server
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+@dataclass
+class Worker:
+    """One ``moderation worker`` process."""
+
+    env: dict[str, str]
+    log_path: Path
+    web_port: int
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, ready_timeout: float = 60.0) -> Worker:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "moderation.cli", "worker"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early; log:\n{self.log_tail()}")
+            if self.ready():
+                return self
+            time.sleep(0.3)
+        raise TimeoutError(f"worker not ready in {ready_timeout}s; log:\n{self.log_tail()}")
+
+    def ready(self) -> bool:
+        try:
+            url = f"http://127.0.0.1:{self.web_port}/readyz"
+            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310
+                return bool(answer.status == 200)
+        except OSError:
+            return False
+
+    def metrics(self) -> str:
+        url = f"http://127.0.0.1:{self.web_port}/metrics"
+        with urllib.request.urlopen(url, timeout=5) as answer:  # noqa: S310
+            return str(answer.read().decode())
+
+    def stop(self, timeout: float = 40.0) -> int:
+        """SIGTERM (graceful drain) and wait; returns the exit code."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return int(self.process.returncode)
+
+    def kill(self) -> None:
+        """SIGKILL: no drain, no commit."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+
+@dataclass
+class Pipeline:
+    """Worker environment for one test: its own topics, group and data folder."""
+
+    bootstrap: str
+    sim_url: str
+    topics: TopicNames
+    app_id: str
+    workdir: Path
+    partitions: int = 2
+    extra_env: dict[str, str] = field(default_factory=dict)
+    workers: list[Worker] = field(default_factory=list)
+
+    def worker(self, stages: str = "triage,review,finalize", **env: str) -> Worker:
+        index = len(self.workers)
+        port = free_port()
+        environment = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("MODERATION_", "OTEL_"))},
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap,
+            "ANTHROPIC_API_KEY": "sk-test-not-a-real-key",
+            "ANTHROPIC_BASE_URL": self.sim_url,
+            "MODERATION_APP_ID": self.app_id,
+            "MODERATION_STAGES": stages,
+            "MODERATION_WEB_PORT": str(port),
+            "MODERATION_WEB_HOST": "127.0.0.1",
+            "MODERATION_DATA_DIR": str(self.workdir / f"data-{index}"),
+            "MODERATION_TOPIC_PARTITIONS": str(self.partitions),
+            "MODERATION_SHUTDOWN_TIMEOUT_S": "20",
+            "MODERATION_TRACE_FILE": str(self.workdir / "traces.jsonl"),
+            "OTEL_TRACES_EXPORTER": "none",
+            "OTEL_METRICS_EXPORTER": "none",
+            **{f"MODERATION_TOPICS__{k.upper()}": v for k, v in self.topics.model_dump().items()},
+            **self.extra_env,
+            **env,
+        }
+        made = Worker(environment, self.workdir / f"worker-{index}.log", port)
+        self.workers.append(made)
+        return made
+
+    def stop_all(self) -> None:
+        for worker in self.workers:
+            if worker.process is not None and worker.process.poll() is None:
+                worker.stop()
+
+
+def request(content_id: str, text: str, tenant: str = "acme") -> ModerationRequest:
+    return ModerationRequest(
+        content_id=content_id, tenant_id=tenant, text=text, submitted_at=datetime.now(UTC)
+    )
+
+
+async def publish(
+    bootstrap: str, topic: str, items: Iterable[ModerationRequest | tuple[bytes, bytes]]
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    try:
+        for item in items:
+            if isinstance(item, tuple):
+                key, value = item
+            else:
+                key, value = item.content_id.encode(), dump_payload(item)
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
+
+
+@dataclass
+class Outcomes:
+    """Everything the pipeline wrote, per content_id, in the order it was read."""
+
+    decisions: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    tasks: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    decision_offsets: dict[str, list[tuple[int, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    def final(self, content_id: str) -> dict[str, Any] | None:
+        return next((d for d in self.decisions.get(content_id, []) if d["final"]), None)
+
+    def dead_letter_for(self, key: str) -> dict[str, Any] | None:
+        return next((d for d in self.dead_letters if d.get("_key") == key), None)
+
+    def terminal(self, content_id: str) -> bool:
+        return (
+            self.final(content_id) is not None
+            or bool(self.tasks.get(content_id))
+            or self.dead_letter_for(content_id) is not None
+        )
+
+    def duplicates(self) -> int:
+        """Extra copies of the same (content_id, status) decision: allowed, but counted."""
+        extra = 0
+        for items in self.decisions.values():
+            statuses = [d["status"] for d in items]
+            extra += len(statuses) - len(set(statuses))
+        return extra
+
+
+async def collect(
+    bootstrap: str,
+    topics: TopicNames,
+    until: Any,
+    timeout: float = 60.0,
+    reviewer: Mapping[str, str] | None = None,
+) -> Outcomes:
+    """Read decisions, review tasks and dead letters until ``until(outcomes)`` is true.
+
+    With ``reviewer`` (content_id -> action), answer those human-review tasks as a reviewer.
+    """
+    outcomes = Outcomes()
+    consumer = AIOKafkaConsumer(
+        topics.decisions,
+        topics.human_review,
+        topics.deadletter,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await consumer.start()
+    await producer.start()
+    answered: set[str] = set()
+    try:
+        deadline = time.monotonic() + timeout
+        while not until(outcomes):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"outcomes incomplete after {timeout}s: {summary(outcomes)}")
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, messages in batch.items():
+                for message in messages:
+                    data = json.loads(message.value)
+                    key = message.key.decode() if message.key else ""
+                    if tp.topic == topics.decisions:
+                        outcomes.decisions[data["content_id"]].append(data)
+                        outcomes.decision_offsets[data["content_id"]].append(
+                            (tp.partition, message.offset)
+                        )
+                    elif tp.topic == topics.human_review:
+                        content_id = data["request"]["content_id"]
+                        outcomes.tasks[content_id].append(data)
+                        if reviewer and content_id in reviewer and content_id not in answered:
+                            answered.add(content_id)
+                            await _answer(producer, topics, data, reviewer[content_id])
+                    else:
+                        data["_key"] = key
+                        outcomes.dead_letters.append(data)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+    return outcomes
+
+
+async def _answer(
+    producer: AIOKafkaProducer, topics: TopicNames, task: dict[str, Any], action: str
+) -> None:
+    request_data = task["request"]
+    categories = (
+        [{"category": "violence", "severity": "high", "confidence": 1.0}]
+        if action == "remove"
+        else []
+    )
+    decision = HumanDecision(
+        content_id=request_data["content_id"],
+        tenant_id=request_data["tenant_id"],
+        task_id=task["task_id"],
+        reviewer_id="reviewer-1",
+        action=action,  # type: ignore[arg-type]
+        categories=categories,  # type: ignore[arg-type]
+    )
+    await producer.send_and_wait(
+        topics.human_decisions, dump_payload(decision), key=decision.content_id.encode()
+    )
+
+
+def summary(outcomes: Outcomes) -> str:
+    finals = sum(1 for cid in outcomes.decisions if outcomes.final(cid))
+    return (
+        f"{finals} final decisions, {len(outcomes.tasks)} items with review tasks, "
+        f"{len(outcomes.dead_letters)} dead letters"
+    )
+
+
+def run(coro: Any) -> Any:
+    return asyncio.get_event_loop().run_until_complete(coro)
