@@ -44,7 +44,7 @@ async def test_aiokafka_produce_then_consume(
 
 
 async def test_faust_agent_transforms_messages(kafka_bootstrap: str) -> None:
-    received = await run_smoke(kafka_bootstrap, count=5, timeout=60)
+    received = await run_smoke(kafka_bootstrap, count=5, wait_s=60)
     assert sorted(received) == [f"HELLO {index}".encode() for index in range(5)]
 
 
