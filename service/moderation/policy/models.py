@@ -10,7 +10,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from enum import StrEnum
-from functools import cached_property
 from typing import Annotated, Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -144,9 +143,12 @@ class Policy(_PolicyModel):
         hours = self.review_deadline_hours.get(priority)
         return DEFAULT_REVIEW_DEADLINE_HOURS[priority] if hours is None else hours
 
-    @cached_property
+    @property
     def fingerprint(self) -> str:
-        """SHA-256 (hex) of the policy's effective content; equal policies share it."""
+        """SHA-256 (hex) of the policy's effective content; equal policies share it.
+
+        Computed on each access (about 0.1 ms): a cached value would survive ``model_copy``.
+        """
         canonical = json.dumps(
             self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )

@@ -92,6 +92,8 @@ def test_fingerprint_is_stable_and_tracks_content() -> None:
     assert changed.fingerprint != first.fingerprint
     assert changed.content_hash_key() != first.content_hash_key()
     assert first.content_hash_key().startswith("test:1:")
+    copied = first.model_copy(update={"review_clear_below": 0.2})
+    assert copied.fingerprint == changed.fingerprint
 
 
 def test_defaults() -> None:
