@@ -187,3 +187,13 @@ def test_deep_merge_copies_and_replaces_non_mappings() -> None:
     inner["b"] = 99
     assert base == {"a": {"b": 1, "c": [1, 2]}, "d": 1}
     assert override == {"a": {"c": [3]}, "e": {"f": None}}
+
+
+def test_the_shipped_example_file_loads() -> None:
+    path = Path(__file__).parents[3] / "service/moderation/policy/tenants.example.yaml"
+    book = PolicyBook.load(path)
+    kids = book.for_tenant("kids-forum")
+    assert kids.sonnet_may_remove is True
+    assert kids.categories["harassment"].flag_min_confidence == 0.3
+    assert book.for_tenant("internal-wiki").fail_mode is FailMode.OPEN
+    assert book.for_tenant("someone-else") is book.default
