@@ -54,13 +54,22 @@ class TaskState:
 
     task: HumanReviewTask
     decided: str | None = None
+    traceparent: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"task": self.task.model_dump(mode="json"), "decided": self.decided}
+        return {
+            "task": self.task.model_dump(mode="json"),
+            "decided": self.decided,
+            "traceparent": self.traceparent,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> TaskState:
-        return cls(HumanReviewTask.model_validate(data["task"]), data.get("decided"))
+        return cls(
+            HumanReviewTask.model_validate(data["task"]),
+            data.get("decided"),
+            data.get("traceparent"),
+        )
 
 
 TaskStore = MutableMapping[str, Any]
@@ -85,8 +94,16 @@ class FinalizeStage:
         if known is not None and known.decided and known.task.task_id == task.task_id:
             # A re-delivered copy of a task that was already decided: keep the decision.
             return Outcome((), "task_duplicate", request.content_id, request.tenant_id)
-        self.store[request.content_id] = TaskState(task).to_json()
+        traceparent = next((v.decode() for k, v in inbound.headers if k == "traceparent"), None)
+        self.store[request.content_id] = TaskState(task, traceparent=traceparent).to_json()
         return Outcome((), "task_open", request.content_id, request.tenant_id)
+
+    def trace_parent(self, inbound: Inbound) -> tuple[tuple[str, bytes], ...]:
+        """A human decision without ``traceparent`` continues the trace of its task."""
+        state = self._state(inbound.key.decode(errors="replace")) if inbound.key else None
+        if state is None or state.traceparent is None:
+            return ()
+        return (("traceparent", state.traceparent.encode()),)
 
     async def handle_decision(self, inbound: Inbound) -> Outcome:
         """Turn a reviewer's decision into the final decision (from human-decisions)."""
@@ -106,7 +123,9 @@ class FinalizeStage:
         if human.action is HumanAction.ESCALATE:
             return self._escalate(human, state)
         made = self._final(human, state)
-        self.store[human.content_id] = TaskState(state.task, str(human.action)).to_json()
+        self.store[human.content_id] = TaskState(
+            state.task, str(human.action), state.traceparent
+        ).to_json()
         return Outcome(
             (output(self.topics.decisions, made, human.content_id, "human", made.status),),
             "human",
@@ -176,6 +195,6 @@ class FinalizeStage:
                 "created_at": now,
             }
         )
-        self.store[human.content_id] = TaskState(escalated).to_json()
+        self.store[human.content_id] = TaskState(escalated, traceparent=state.traceparent).to_json()
         record = output(self.topics.human_review, escalated, human.content_id, "escalated")
         return Outcome((record,), "escalated", human.content_id, human.tenant_id)

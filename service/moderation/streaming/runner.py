@@ -34,6 +34,9 @@ _log = logging.getLogger(__name__)
 
 Handler = Callable[[Inbound], Awaitable[Outcome]]
 FailureHandler = Callable[[Inbound, BaseException], Outcome]
+TraceParent = Callable[[Inbound], Headers]
+"""Where to continue the trace when a record arrives without ``traceparent`` (e.g. a reviewer
+tool that does not echo it): headers holding the parent's context, or ``()`` for a new trace."""
 
 
 class Ackable(Protocol):
@@ -92,8 +95,10 @@ class StageRunner:
         sender: Sender,
         tracer: Tracer,
         metrics: Metrics | None = None,
+        trace_parent: TraceParent | None = None,
     ) -> None:
         self.config = config
+        self._trace_parent = trace_parent
         self._handler = handler
         self._on_failure = on_failure
         self._sender = sender
@@ -144,7 +149,7 @@ class StageRunner:
                 inbound.offset,
                 inbound.key,
                 self.config.group,
-                inbound.headers,
+                self._parent_headers(inbound),
                 stage=self.config.stage,
             ) as span:
                 outcome = await self._run_handler(inbound)
@@ -167,6 +172,15 @@ class StageRunner:
             self.processed += 1
         finally:
             self._slots.release()
+
+    def _parent_headers(self, inbound: Inbound) -> Headers:
+        if self._trace_parent is None or any(k == "traceparent" for k, _ in inbound.headers):
+            return inbound.headers
+        try:
+            return (*inbound.headers, *self._trace_parent(inbound))
+        except Exception:  # a lookup failure costs the trace link, never the item
+            _log.warning("trace parent lookup failed for %s", inbound.where)
+            return inbound.headers
 
     async def _run_handler(self, inbound: Inbound) -> Outcome:
         try:

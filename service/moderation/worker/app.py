@@ -24,7 +24,7 @@ from moderation.stages.finalize import FinalizeStage
 from moderation.stages.review import ReviewStage
 from moderation.stages.triage import TriageStage
 from moderation.streaming.records import Headers, Inbound, Outbound
-from moderation.streaming.runner import RunnerConfig, StageRunner
+from moderation.streaming.runner import RunnerConfig, StageRunner, TraceParent
 from moderation.telemetry import PartitionLag, Telemetry
 from moderation.worker.health import install_pages
 from moderation.worker.kafka_config import faust_credentials
@@ -105,7 +105,12 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
     sender = FaustSender(app)
     topics = settings.topics
 
-    def runner(stage: str, window: int, handler: Callable[[Inbound], Any]) -> StageRunner:
+    def runner(
+        stage: str,
+        window: int,
+        handler: Callable[[Inbound], Any],
+        trace_parent: TraceParent | None = None,
+    ) -> StageRunner:
         made = StageRunner(
             RunnerConfig(
                 stage=stage,
@@ -118,6 +123,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             sender,
             telemetry.tracer,
             telemetry.metrics,
+            trace_parent,
         )
         wiring.runners[f"{stage}:{handler.__name__}"] = made
         return made
@@ -173,9 +179,8 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         # Registering a task and answering a decision for the same item must not interleave, so
         # both agents run one item at a time per worker; finalize does no slow I/O.
         agent(topics.human_review, "finalize-tasks", runner("finalize", 1, finalize.handle_task))
-        agent(
-            topics.human_decisions, "finalize", runner("finalize", window, finalize.handle_decision)
-        )
+        decisions = runner("finalize", window, finalize.handle_decision, finalize.trace_parent)
+        agent(topics.human_decisions, "finalize", decisions)
     app.runners = list(wiring.runners.values())
     install_pages(app, telemetry)
     telemetry.metrics.register_lag_source(lambda: consumer_lag(app, settings.group_id))
