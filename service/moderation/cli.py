@@ -12,7 +12,11 @@ import sys
 from collections.abc import Sequence
 
 # (where the command hangs, module with a ``register`` function)
-_TOP_LEVEL: tuple[str, ...] = ("moderation.worker.cli", "moderation.telemetry.cli")
+_TOP_LEVEL: tuple[str, ...] = (
+    "moderation.worker.cli",
+    "moderation.telemetry.cli",
+    "moderation.demo.cli",
+)
 _DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli")
 
 

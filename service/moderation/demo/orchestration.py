@@ -1,0 +1,203 @@
+"""One demo run against a broker and an API endpoint: topics, worker, publish, review, wait.
+
+The caller provides the broker and the API (simulated or real); this module starts the worker
+as a child process with its own topics and consumer group, publishes the corpus, plays the
+human reviewer, and returns once every item has a terminal outcome or the timeout passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from moderation.demo.corpus import CorpusItem
+from moderation.demo.ledger import Ledger
+from moderation.demo.processes import (
+    ChildProcess,
+    DemoError,
+    demo_topics,
+    worker_env,
+    worker_process,
+)
+from moderation.demo.progress import ProgressLine, progress_text
+from moderation.demo.reviewer import answer
+from moderation.settings import TopicNames
+from moderation.worker.topics import ensure_topics
+from moderation_contracts import (
+    ContractError,
+    DeadLetter,
+    Decision,
+    HumanReviewTask,
+    dump_payload,
+    parse_payload,
+)
+
+TRACE_FILE_NAME = "demo-traces.jsonl"
+WORKER_LOG_NAME = "demo-worker.log"
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    """What one run needs; ``anthropic_base_url`` None means the real API."""
+
+    bootstrap: str
+    items: list[CorpusItem]
+    run_dir: Path
+    data_dir: Path
+    anthropic_base_url: str | None
+    timeout_s: float = 120.0
+    partitions: int = 4
+    suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:10])
+
+
+@dataclass
+class DemoRun:
+    """The outcome: the ledger of every item and where the run's files are."""
+
+    ledger: Ledger
+    topics: TopicNames
+    elapsed_s: float
+    timed_out: bool
+    trace_file: Path
+    worker_log: Path
+    worker_exit: int | None = None
+    unreadable_outputs: int = 0
+
+
+class _Observer:
+    """Reads decisions, dead letters and review tasks; answers each new task as the reviewer."""
+
+    def __init__(self, ledger: Ledger, topics: TopicNames, producer: AIOKafkaProducer) -> None:
+        self.ledger = ledger
+        self.topics = topics
+        self.producer = producer
+        self.unreadable = 0
+
+    async def handle(self, topic: str, value: bytes | None) -> None:
+        try:
+            if topic == self.topics.decisions:
+                self.ledger.decision(parse_payload(Decision, value or b""))
+            elif topic == self.topics.deadletter:
+                self.ledger.dead_letter(parse_payload(DeadLetter, value or b""))
+            elif topic == self.topics.human_review:
+                task = parse_payload(HumanReviewTask, value or b"")
+                if self.ledger.task(task):
+                    await self._answer(task)
+        except ContractError:
+            self.unreadable += 1
+
+    async def _answer(self, task: HumanReviewTask) -> None:
+        decision = answer(task, datetime.now(UTC))
+        await self.producer.send_and_wait(
+            self.topics.human_decisions, dump_payload(decision), key=decision.content_id.encode()
+        )
+        self.ledger.answers += 1
+
+
+async def _publish(
+    producer: AIOKafkaProducer, config: DemoConfig, topic: str, ledger: Ledger
+) -> None:
+    futures = []
+    for item in config.items:
+        now = datetime.now(UTC)
+        futures.append(await producer.send(topic, item.message(now), key=item.content_id.encode()))
+        ledger.published(item.content_id, now)
+    await asyncio.gather(*futures)
+
+
+async def _watch(
+    consumer: AIOKafkaConsumer,
+    observer: _Observer,
+    worker: ChildProcess,
+    progress: ProgressLine,
+    total: int,
+    started: float,
+    deadline: float,
+) -> bool:
+    """Consume until every item is terminal (True) or the deadline passes (False)."""
+    ledger = observer.ledger
+    while not ledger.done():
+        now = time.monotonic()
+        if now >= deadline:
+            return False
+        if not worker.alive:
+            raise DemoError(
+                f"the worker exited with status {worker.popen.returncode} while items were "
+                f"in flight; last lines of {worker.log_path}:\n{worker.log_tail()}"
+            )
+        batches = await consumer.getmany(timeout_ms=300, max_records=500)
+        for partition, records in batches.items():
+            for record in records:
+                await observer.handle(partition.topic, record.value)
+        progress.show(progress_text(ledger, total, now - started), now - started)
+    return True
+
+
+async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
+    """Start the worker, publish the corpus, review, and wait for every terminal outcome."""
+    started = time.monotonic()
+    topics = demo_topics(config.suffix)
+    config.run_dir.mkdir(parents=True, exist_ok=True)
+    trace_file = (config.run_dir / TRACE_FILE_NAME).resolve()
+    trace_file.unlink(missing_ok=True)
+    worker_log = config.run_dir / WORKER_LOG_NAME
+    await ensure_topics(config.bootstrap, topics.all(), config.partitions, 1)
+    ledger = Ledger(config.items, topics.human_decisions)
+    env = worker_env(
+        os.environ,
+        bootstrap=config.bootstrap,
+        topics=topics,
+        app_id=f"demo-{config.suffix}",
+        trace_file=trace_file,
+        data_dir=config.data_dir,
+        partitions=config.partitions,
+        anthropic_base_url=config.anthropic_base_url,
+    )
+    out.write(f"topics end in .demo-{config.suffix}; worker log {worker_log}\n")
+    producer = AIOKafkaProducer(bootstrap_servers=config.bootstrap, acks="all")
+    consumer = AIOKafkaConsumer(bootstrap_servers=config.bootstrap, enable_auto_commit=False)
+    progress = ProgressLine(out)
+    observer = _Observer(ledger, topics, producer)
+    completed = False
+    worker_exit: int | None = None
+    with worker_process(env, worker_log) as worker:
+        await producer.start()
+        try:
+            await consumer.start()
+            try:
+                watched = [topics.decisions, topics.deadletter, topics.human_review]
+                consumer.assign(
+                    [TopicPartition(t, p) for t in watched for p in range(config.partitions)]
+                )
+                await consumer.seek_to_beginning()
+                await _publish(producer, config, topics.requests, ledger)
+                deadline = time.monotonic() + config.timeout_s
+                completed = await _watch(
+                    consumer, observer, worker, progress, len(config.items), started, deadline
+                )
+            finally:
+                await consumer.stop()
+        finally:
+            await producer.stop()
+            progress.finish(progress_text(ledger, len(config.items), time.monotonic() - started))
+        out.write("stopping the worker (SIGTERM; it drains in-flight work)\n")
+        out.flush()
+    worker_exit = worker.popen.returncode
+    return DemoRun(
+        ledger=ledger,
+        topics=topics,
+        elapsed_s=time.monotonic() - started,
+        timed_out=not completed,
+        trace_file=trace_file,
+        worker_log=worker_log,
+        worker_exit=worker_exit,
+        unreadable_outputs=observer.unreadable,
+    )
