@@ -11,7 +11,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from moderation_contracts import topics as contract_topics
@@ -54,8 +54,30 @@ class ModelTier(BaseModel):
     max_in_flight: int = Field(default=64, ge=1, le=4096)
     max_tokens: int = Field(default=512, ge=64)
     timeout_s: float = Field(default=15.0, gt=0, description="per attempt; SDK retries add up")
-    max_retries: int = Field(default=2, ge=0, le=5, description="SDK retries on 429/5xx/timeouts")
+    max_retries: int = Field(
+        default=2, ge=0, le=5, description="retries on 429/5xx/timeouts (the gateway's; SDK's off)"
+    )
     thinking_budget: int = Field(default=0, ge=0, description="0 = no extended thinking")
+    call_budget_s: float = Field(
+        default=20.0, gt=0, description="one call with all its retries and waits; < item deadline"
+    )
+    retry_after_max_s: float = Field(
+        default=15.0, ge=0, description="longest retry-after honoured; longer = tier unavailable"
+    )
+    backoff_base_s: float = Field(
+        default=0.5, gt=0, description="first backoff without retry-after"
+    )
+    backoff_max_s: float = Field(default=8.0, gt=0)
+    circuit_failure_threshold: int = Field(
+        default=5, ge=1, description="consecutive failed calls that open the model's circuit"
+    )
+    circuit_cool_down_s: float = Field(default=30.0, gt=0, description="open time before a probe")
+    rate_limit_adaptive: bool = Field(
+        default=True, description="pace calls from the anthropic-ratelimit-* headers"
+    )
+    rate_limit_max_wait_s: float = Field(
+        default=10.0, ge=0, description="longest wait for local rate-limit capacity"
+    )
 
 
 class TriageTier(ModelTier):
@@ -127,6 +149,12 @@ class Settings(BaseSettings):
         description="hard bound on one item's processing; under rebalance timeout",
     )
     human_review_deadline_h: float = Field(default=24.0, gt=0)
+    session_timeout_s: float = Field(
+        default=30.0, ge=6, description="how long the group waits for a silent worker"
+    )
+    rebalance_timeout_s: float = Field(
+        default=90.0, gt=0, description="must exceed item_deadline_s so in-flight work can finish"
+    )
 
     @field_validator("stages", mode="before")
     @classmethod
@@ -141,6 +169,17 @@ class Settings(BaseSettings):
         if not value:
             raise ValueError("at least one stage is needed")
         return tuple(stage for stage in ALL_STAGES if stage in value)
+
+    @model_validator(mode="after")
+    def _calls_fit_the_deadline(self) -> Settings:
+        # classify() may call twice (one retry on invalid output); both must fit the deadline.
+        for name, tier in (("triage", self.triage), ("review", self.review)):
+            if 2 * tier.call_budget_s >= self.item_deadline_s:
+                raise ValueError(
+                    f"{name}.call_budget_s ({tier.call_budget_s}s) x2 must stay under "
+                    f"item_deadline_s ({self.item_deadline_s}s)"
+                )
+        return self
 
     @property
     def group_id(self) -> str:
