@@ -1,15 +1,25 @@
-"""One place that talks to the Anthropic SDK: timeouts, error mapping, spans, usage and cost.
+"""One place that talks to the Anthropic SDK: timeouts, retries, pacing, circuits, errors, spans.
 
-The SDK already retries 408/409/429/5xx, connection errors and timeouts with ``retry-after``
-honoured (``max_retries``); this adapter adds no second retry loop. What is still failing after
-the SDK's retries becomes :class:`~moderation.errors.TierUnavailable`, which the stages route by
-the policy's fail mode.
+One call = one ``chat <model>`` span, whatever happens inside it:
+
+1. the model's circuit breaker is asked first; when open, the call fails at once;
+2. the model's adaptive limiter is asked for capacity (a bounded wait);
+3. the attempt runs with its own timeout, never past the call's budget; every response's
+   ``anthropic-ratelimit-*`` headers resize the limiter, a 429's ``retry-after`` pauses it;
+4. retryable failures (408/409/429/5xx, timeouts, dropped connections) are retried by
+   :class:`~moderation.llm.retry.RetryPolicy` only; the SDK's own retries are off, so the two
+   never stack.
+
+What still fails becomes :class:`~moderation.errors.TierUnavailable` (the stages route it by the
+policy's fail mode); rejected credentials become :class:`~moderation.errors.ConfigurationError`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +27,11 @@ import anthropic
 from opentelemetry.trace import Tracer
 
 from moderation.errors import ConfigurationError, TierUnavailable
+from moderation.llm.circuit import CircuitBreaker, CircuitConfig, CircuitState
+from moderation.llm.ratelimit import AdaptiveLimiter, Demand, RateLimitWait, estimate_input_tokens
+from moderation.llm.retry import RetryPolicy, is_retryable_status, retry_after_s
 from moderation.pricing import Cost, PriceTable, TokenUsage
+from moderation.settings import ModelTier
 from moderation.telemetry import Metrics
 from moderation.telemetry.genai import llm_span
 
@@ -58,14 +72,44 @@ class CallContext:
     extra: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Resilience:
+    """How the gateway protects itself and the API (one set per tier, applied per model)."""
+
+    timeout_s: float = 15.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    circuit: CircuitConfig = field(default_factory=CircuitConfig)
+    adaptive_rate_limit: bool = True
+    rate_limit_max_wait_s: float = 10.0
+
+    @classmethod
+    def of(cls, tier: ModelTier) -> Resilience:
+        return cls(
+            timeout_s=tier.timeout_s,
+            retry=RetryPolicy(
+                max_retries=tier.max_retries,
+                budget_s=tier.call_budget_s,
+                base_delay_s=tier.backoff_base_s,
+                max_delay_s=tier.backoff_max_s,
+                retry_after_max_s=tier.retry_after_max_s,
+            ),
+            circuit=CircuitConfig(tier.circuit_failure_threshold, tier.circuit_cool_down_s),
+            adaptive_rate_limit=tier.rate_limit_adaptive,
+            rate_limit_max_wait_s=tier.rate_limit_max_wait_s,
+        )
+
+
 def build_client(
     api_key: str | None,
     base_url: str | None,
     *,
     timeout_s: float,
-    max_retries: int,
+    max_retries: int = 0,
 ) -> anthropic.AsyncAnthropic:
-    """The async client; our own spans replace the SDK's, so its tracing is off."""
+    """The async client; our own spans replace the SDK's, so its tracing is off.
+
+    Keep ``max_retries=0`` for a client used by :class:`ModelGateway`: the gateway retries.
+    """
     return anthropic.AsyncAnthropic(
         api_key=api_key,
         base_url=base_url,
@@ -75,8 +119,16 @@ def build_client(
     )
 
 
+@dataclass
+class _Attempt:
+    """What one failed attempt left behind, for the retry decision."""
+
+    error: Exception
+    retry_after: float | None = None
+
+
 class ModelGateway:
-    """Calls one model through the SDK and reports each call as one ``chat <model>`` span."""
+    """Calls models through the SDK and reports each call as one ``chat <model>`` span."""
 
     def __init__(
         self,
@@ -85,26 +137,37 @@ class ModelGateway:
         *,
         prices: PriceTable | None = None,
         metrics: Metrics | None = None,
+        resilience: Resilience | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self._client = client
         self._tracer = tracer
         self._prices = prices or PriceTable.default()
         self._metrics = metrics
         self._server = client.base_url.host
+        self.resilience = resilience or Resilience()
+        self._clock = clock
+        self._sleep = sleep
+        self._jitter = jitter
+        self._circuits: dict[str, CircuitBreaker] = {}
+        self._limiters: dict[str, AdaptiveLimiter] = {}
+
+    def circuit(self, model: str) -> CircuitBreaker:
+        """The model's circuit breaker (made on first use)."""
+        if model not in self._circuits:
+            self._circuits[model] = CircuitBreaker(model, self.resilience.circuit, self._clock)
+        return self._circuits[model]
+
+    def limiter(self, model: str) -> AdaptiveLimiter:
+        """The model's adaptive rate limiter (made on first use)."""
+        if model not in self._limiters:
+            self._limiters[model] = AdaptiveLimiter(model, self._clock)
+        return self._limiters[model]
 
     async def create(self, request: LlmRequest, context: CallContext) -> LlmReply:
-        kwargs: dict[str, Any] = {
-            "model": request.model,
-            "max_tokens": request.max_tokens,
-            "system": list(request.system),
-            "messages": list(request.messages),
-        }
-        if request.tools:
-            kwargs["tools"] = list(request.tools)
-        if request.tool_choice is not None:
-            kwargs["tool_choice"] = dict(request.tool_choice)
-        if request.thinking_budget:
-            kwargs["thinking"] = {"type": "enabled", "budget_tokens": request.thinking_budget}
+        kwargs = _call_arguments(request)
         started = time.perf_counter()
         with llm_span(
             self._tracer,
@@ -118,13 +181,12 @@ class ModelGateway:
             server_address=self._server,
         ) as call:
             try:
-                message = await self._client.messages.create(**kwargs)
-            except anthropic.APIStatusError as error:
-                call.record_error(type(error).__name__)
-                raise _map_status_error(request.model, error) from error
-            except anthropic.APIConnectionError as error:  # includes APITimeoutError
-                call.record_error(type(error).__name__)
-                raise TierUnavailable(request.model, type(error).__name__) from error
+                message, attempts = await self._call_with_retries(request, kwargs)
+            except (TierUnavailable, ConfigurationError) as error:
+                cause = error.__cause__ or error
+                call.record_error(type(cause).__name__)
+                raise
+            call.span.set_attribute(ATTEMPTS_ATTRIBUTE, attempts)
             cost = call.record_response(
                 message.model, message.id, message.stop_reason, message.usage
             )
@@ -144,13 +206,122 @@ class ModelGateway:
             refusal_category=getattr(details, "category", None),
         )
 
-
-def _map_status_error(model: str, error: anthropic.APIStatusError) -> Exception:
-    status = error.status_code
-    if status in (401, 403):
-        return ConfigurationError(
-            f"the Anthropic API rejected the credentials ({status}); check ANTHROPIC_API_KEY"
+    async def _call_with_retries(
+        self, request: LlmRequest, kwargs: dict[str, Any]
+    ) -> tuple[anthropic.types.Message, int]:
+        model = request.model
+        circuit = self.circuit(model)
+        if not circuit.allow():
+            raise TierUnavailable(model, f"circuit open (next probe in {circuit.retry_in():.0f}s)")
+        policy = self.resilience.retry
+        deadline = self._clock() + policy.budget_s
+        demand = Demand(
+            input_tokens=estimate_input_tokens(request.messages),
+            output_tokens=request.max_tokens,
         )
-    # 400/404/413 mean this request cannot succeed as sent; 402 (billing), 429 and 5xx mean the
-    # tier cannot serve now. Either way the item moves on by the policy's fail mode.
-    return TierUnavailable(model, f"HTTP {status} {type(error).__name__}", status=status)
+        settled = False
+        try:
+            attempt = 0
+            while True:
+                attempt += 1
+                try:
+                    message = await self._attempt(model, kwargs, demand, deadline)
+                except _Retryable as failed:
+                    retry = attempt  # the number of the retry that would come next
+                    wait = policy.next_delay(
+                        retry, failed.attempt.retry_after, self._jitter(), deadline - self._clock()
+                    )
+                    if wait is None or circuit.state is CircuitState.OPEN:
+                        circuit.record_failure()
+                        settled = True
+                        raise _unavailable(model, failed.attempt.error, attempt) from (
+                            failed.attempt.error
+                        )
+                    await self._sleep(wait)
+                    continue
+                except RateLimitWait:
+                    circuit.abandon()  # our own pacing says nothing about the API's health
+                    settled = True
+                    raise
+                except (TierUnavailable, ConfigurationError):
+                    circuit.record_success()  # the API answered: it is up, the request is not
+                    settled = True
+                    raise
+                circuit.record_success()
+                settled = True
+                return message, attempt
+        finally:
+            if not settled:  # cancelled (item deadline, shutdown): free a half-open probe slot
+                circuit.abandon()
+
+    async def _attempt(
+        self, model: str, kwargs: dict[str, Any], demand: Demand, deadline: float
+    ) -> anthropic.types.Message:
+        """One HTTP attempt; raises _Retryable for what the retry policy should consider."""
+        limiter = self.limiter(model) if self.resilience.adaptive_rate_limit else None
+        if limiter is not None:
+            budget_left = deadline - self._clock()
+            await limiter.acquire(
+                demand, min(self.resilience.rate_limit_max_wait_s, budget_left), self._sleep
+            )
+        timeout = min(self.resilience.timeout_s, max(0.1, deadline - self._clock()))
+        try:
+            raw = await self._client.messages.with_raw_response.create(**kwargs, timeout=timeout)
+        except anthropic.APIStatusError as error:
+            headers = error.response.headers
+            if limiter is not None:
+                limiter.observe(headers)
+            status = error.status_code
+            if status in (401, 403):
+                raise ConfigurationError(
+                    f"the Anthropic API rejected the credentials ({status}); "
+                    "check ANTHROPIC_API_KEY"
+                ) from error
+            if not is_retryable_status(status):
+                # 400/404/413 cannot succeed as sent; 402 (billing) will not fix itself soon.
+                raise TierUnavailable(
+                    model, f"HTTP {status} {type(error).__name__}", status=status
+                ) from error
+            wait = retry_after_s(headers)
+            if limiter is not None and status == 429 and wait is not None:
+                limiter.pause(wait)
+            raise _Retryable(_Attempt(error, wait)) from error
+        except anthropic.APIConnectionError as error:  # includes APITimeoutError
+            raise _Retryable(_Attempt(error)) from error
+        if limiter is not None:
+            limiter.observe(raw.headers)
+        message: anthropic.types.Message = await raw.parse()
+        return message
+
+
+ATTEMPTS_ATTRIBUTE = "moderation.llm.attempts"
+
+
+class _Retryable(Exception):
+    """Internal signal from one attempt to the retry loop; never escapes the gateway."""
+
+    def __init__(self, attempt: _Attempt) -> None:
+        super().__init__(type(attempt.error).__name__)
+        self.attempt = attempt
+
+
+def _unavailable(model: str, error: Exception, attempts: int) -> TierUnavailable:
+    status = error.status_code if isinstance(error, anthropic.APIStatusError) else None
+    what = f"HTTP {status} {type(error).__name__}" if status else type(error).__name__
+    return TierUnavailable(model, f"{what} after {attempts} attempt(s)", status=status)
+
+
+def _call_arguments(request: LlmRequest) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "model": request.model,
+        "max_tokens": request.max_tokens,
+        "system": list(request.system),
+        "messages": list(request.messages),
+    }
+    if request.tools:
+        kwargs["tools"] = list(request.tools)
+    if request.tool_choice is not None:
+        kwargs["tool_choice"] = dict(request.tool_choice)
+    if request.thinking_budget:
+        kwargs["thinking"] = {"type": "enabled", "budget_tokens": request.thinking_budget}
+    return kwargs

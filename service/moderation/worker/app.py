@@ -16,7 +16,7 @@ from typing import Any, cast
 import faust
 
 from moderation.llm.classify import Classifier, TierConfig
-from moderation.llm.gateway import ModelGateway, build_client
+from moderation.llm.gateway import ModelGateway, Resilience, build_client
 from moderation.policy import PolicyBook
 from moderation.settings import ModelTier, Settings, Stage
 from moderation.stages.common import failure_handler
@@ -141,13 +141,11 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
     api_key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
 
     def classifier(tier: Tier, config: ModelTier) -> Classifier:
-        client = build_client(
-            api_key,
-            settings.anthropic_base_url,
-            timeout_s=config.timeout_s,
-            max_retries=config.max_retries,
+        # The gateway retries (paced, budgeted, circuit-aware); the SDK's own retries stay off.
+        client = build_client(api_key, settings.anthropic_base_url, timeout_s=config.timeout_s)
+        gateway = ModelGateway(
+            client, telemetry.tracer, metrics=telemetry.metrics, resilience=Resilience.of(config)
         )
-        gateway = ModelGateway(client, telemetry.tracer, metrics=telemetry.metrics)
         return Classifier(
             gateway,
             TierConfig(tier, config.model, config.max_tokens, config.thinking_budget),

@@ -1,0 +1,110 @@
+"""Adaptive rate limiting from the anthropic-ratelimit-* headers, with bounded waits."""
+
+from __future__ import annotations
+
+import pytest
+
+from moderation.llm.ratelimit import AdaptiveLimiter, Demand, RateLimitWait, estimate_input_tokens
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def headers(requests: tuple[int, int], tokens: tuple[int, int] | None = None) -> dict[str, str]:
+    found = {
+        "anthropic-ratelimit-requests-limit": str(requests[0]),
+        "anthropic-ratelimit-requests-remaining": str(requests[1]),
+        "anthropic-ratelimit-requests-reset": "2026-11-24T00:00:00Z",
+    }
+    if tokens:
+        found["anthropic-ratelimit-input-tokens-limit"] = str(tokens[0])
+        found["anthropic-ratelimit-input-tokens-remaining"] = str(tokens[1])
+    return found
+
+
+def test_nothing_is_throttled_before_the_api_names_a_limit() -> None:
+    limiter = AdaptiveLimiter("m", FakeClock())
+    for _ in range(1000):
+        assert limiter.reserve(Demand(input_tokens=10_000), max_wait_s=0) == 0
+
+
+def test_the_bucket_follows_the_headers_and_paces_callers() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter("m", clock)
+    limiter.observe(headers((60, 2)))  # 60 per minute = one per second, 2 left now
+    waits = [limiter.reserve(Demand(), max_wait_s=30) for _ in range(4)]
+    assert waits == pytest.approx([0.0, 0.0, 1.0, 2.0])
+    clock.now += 10  # refilled (capped at the capacity)
+    bucket = limiter.bucket("requests")
+    assert bucket is not None
+    assert limiter.reserve(Demand(), max_wait_s=0) == 0
+    assert bucket.level <= bucket.capacity
+
+
+def test_remaining_never_raises_the_local_level() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter("m", clock)
+    limiter.observe(headers((100, 1)))
+    limiter.reserve(Demand(), max_wait_s=1)
+    limiter.observe(headers((100, 90)))  # a stale, optimistic answer
+    bucket = limiter.bucket("requests")
+    assert bucket is not None
+    assert bucket.level <= 0.01
+
+
+def test_token_buckets_count_the_demand() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter("m", clock)
+    limiter.observe(headers((1000, 1000), tokens=(6000, 1000)))  # 100 input tokens per second
+    assert limiter.reserve(Demand(input_tokens=1000), max_wait_s=0) == 0
+    assert limiter.reserve(Demand(input_tokens=500), max_wait_s=10) == pytest.approx(5.0)
+
+
+def test_a_wait_beyond_the_bound_is_refused_without_debiting() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter("m", clock)
+    limiter.observe(headers((60, 0)))
+    with pytest.raises(RateLimitWait) as raised:
+        limiter.reserve(Demand(), max_wait_s=0.5)
+    assert raised.value.wait_s == pytest.approx(1.0)
+    assert raised.value.model == "m"
+    assert limiter.reserve(Demand(), max_wait_s=1.0) == pytest.approx(1.0)
+
+
+def test_retry_after_pauses_every_caller() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter("m", clock)
+    limiter.pause(3.0)
+    assert limiter.paused_for == pytest.approx(3.0)
+    assert limiter.reserve(Demand(), max_wait_s=5) == pytest.approx(3.0)
+    clock.now += 3.0
+    assert limiter.reserve(Demand(), max_wait_s=0) == 0
+
+
+def test_unreadable_headers_are_ignored() -> None:
+    limiter = AdaptiveLimiter("m", FakeClock())
+    limiter.observe({"anthropic-ratelimit-requests-limit": "lots", "retry-after": "nan"})
+    assert limiter.bucket("requests") is None
+
+
+async def test_acquire_sleeps_for_the_reserved_wait() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveLimiter("m", clock)
+    limiter.observe(headers((60, 0)))
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    assert await limiter.acquire(Demand(), 5.0, sleep) == pytest.approx(1.0)
+    assert slept == [pytest.approx(1.0)]
+
+
+def test_estimate_is_rough_but_grows_with_the_text() -> None:
+    assert estimate_input_tokens("a" * 400) == 101
+    assert estimate_input_tokens("") == 1
