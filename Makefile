@@ -57,6 +57,11 @@ typecheck: $(STAMP) ## mypy, strict
 unit: $(STAMP) ## Only the unit tests (no I/O)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
+.PHONY: docs
+docs: $(STAMP) ## Regenerate the README configuration table and the contract schemas
+	$(BIN)/python -m moderation.settings_doc --write README.md
+	$(BIN)/python -m moderation_contracts.schemagen
+
 .PHONY: kafka-up
 kafka-up: $(STAMP) ## Start the local broker on 127.0.0.1:9092 (reused if running)
 	$(BIN)/moderation dev kafka up

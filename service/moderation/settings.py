@@ -29,12 +29,24 @@ ALL_STAGES: tuple[Stage, ...] = (Stage.TRIAGE, Stage.REVIEW, Stage.FINALIZE)
 class TopicNames(BaseModel):
     """Topic names; the defaults come from the contracts' topic map."""
 
-    requests: str = contract_topics.REQUESTS.name
-    review: str = contract_topics.SONNET_REVIEW.name
-    human_review: str = contract_topics.HUMAN_REVIEW.name
-    decisions: str = contract_topics.DECISIONS.name
-    human_decisions: str = contract_topics.HUMAN_DECISIONS.name
-    deadletter: str = contract_topics.DEAD_LETTERS.name
+    requests: str = Field(
+        default=contract_topics.REQUESTS.name, description="input: content from upstream"
+    )
+    review: str = Field(
+        default=contract_topics.SONNET_REVIEW.name, description="triage -> Sonnet review"
+    )
+    human_review: str = Field(
+        default=contract_topics.HUMAN_REVIEW.name, description="tasks for human reviewers"
+    )
+    decisions: str = Field(
+        default=contract_topics.DECISIONS.name, description="output: decisions for upstream"
+    )
+    human_decisions: str = Field(
+        default=contract_topics.HUMAN_DECISIONS.name, description="input: reviewers' decisions"
+    )
+    deadletter: str = Field(
+        default=contract_topics.DEAD_LETTERS.name, description="output: what could not be processed"
+    )
 
     def all(self) -> tuple[str, ...]:
         return (
@@ -118,37 +130,67 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
-    app_id: str = Field(default="moderation", pattern=r"^[a-z][a-z0-9-]{0,48}$")
+    app_id: str = Field(
+        default="moderation",
+        pattern=r"^[a-z][a-z0-9-]{0,48}$",
+        description="prefix of the consumer group (<app_id>-<stages>) and internal topics",
+    )
     bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "MODERATION_BOOTSTRAP_SERVERS"),
+        description="Kafka brokers, host:port[,host:port]",
     )
     anthropic_api_key: SecretStr | None = Field(
-        default=None, validation_alias=AliasChoices("ANTHROPIC_API_KEY")
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_API_KEY"),
+        description="API key (secret; never logged)",
     )
     anthropic_base_url: str | None = Field(
-        default=None, validation_alias=AliasChoices("ANTHROPIC_BASE_URL")
+        default=None,
+        validation_alias=AliasChoices("ANTHROPIC_BASE_URL"),
+        description="API base URL; set it to the simulator's URL for local runs",
     )
-    stages: Annotated[tuple[Stage, ...], NoDecode] = ALL_STAGES
+    stages: Annotated[tuple[Stage, ...], NoDecode] = Field(
+        default=ALL_STAGES, description="comma-separated: triage,review,finalize"
+    )
     topics: TopicNames = TopicNames()
-    topic_partitions: int = Field(default=4, ge=1, le=1024)
-    topic_replication: int = Field(default=1, ge=1, le=7)
+    topic_partitions: int = Field(
+        default=4, ge=1, le=1024, description="partitions of topics the worker creates"
+    )
+    topic_replication: int = Field(
+        default=1, ge=1, le=7, description="replication factor of topics the worker creates"
+    )
     triage: TriageTier = TriageTier()
     review: ReviewTier = ReviewTier()
     finalize: FinalizeTier = FinalizeTier()
-    policy_file: Path | None = None
+    policy_file: Path | None = Field(
+        default=None, description="YAML policy overrides and per-tenant policies"
+    )
     kafka: KafkaSecurity = KafkaSecurity()
-    web_port: int = Field(default=6066, ge=0, le=65535)
-    web_host: str = "0.0.0.0"  # noqa: S104 - probes and scrapes come from outside the pod
-    data_dir: Path = Path(".run/worker-data")
-    log_level: str = Field(default="info", pattern="^(debug|info|warn|error|crit)$")
-    shutdown_timeout_s: float = Field(default=30.0, gt=0)
+    web_port: int = Field(
+        default=6066, ge=0, le=65535, description="/livez, /readyz, /metrics (0 = off)"
+    )
+    web_host: str = Field(
+        default="0.0.0.0",  # noqa: S104 - probes and scrapes come from outside the pod
+        description="address the health and metrics server binds",
+    )
+    data_dir: Path = Field(
+        default=Path(".run/worker-data"), description="faust's writable state folder"
+    )
+    log_level: str = Field(
+        default="info", pattern="^(debug|info|warn|error|crit)$", description="log level"
+    )
+    shutdown_timeout_s: float = Field(
+        default=30.0, gt=0, description="SIGTERM drains in-flight items for this long"
+    )
     item_deadline_s: float = Field(
         default=50.0,
         gt=0,
         description="hard bound on one item's processing; under rebalance timeout",
     )
-    human_review_deadline_h: float = Field(default=24.0, gt=0)
+    human_review_deadline_h: float = Field(
+        default=24.0, gt=0, description="deadline of re-queued (escalated) human tasks"
+    )
     session_timeout_s: float = Field(
         default=30.0, ge=6, description="how long the group waits for a silent worker"
     )
