@@ -112,14 +112,20 @@ class KafkaSecurity(BaseModel):
     """Passed through to aiokafka/faust; secrets stay masked."""
 
     security_protocol: str = Field(
-        default="PLAINTEXT", pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$"
+        default="PLAINTEXT",
+        pattern="^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL)$",
+        description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL",
     )
     sasl_mechanism: str | None = Field(
-        default=None, pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$"
+        default=None,
+        pattern="^(PLAIN|SCRAM-SHA-256|SCRAM-SHA-512)$",
+        description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (SASL protocols)",
     )
-    sasl_username: str | None = None
-    sasl_password: SecretStr | None = None
-    ssl_cafile: Path | None = None
+    sasl_username: str | None = Field(default=None, description="SASL user")
+    sasl_password: SecretStr | None = Field(default=None, description="SASL password (secret)")
+    ssl_cafile: Path | None = Field(
+        default=None, description="CA bundle for TLS (default: the system's)"
+    )
 
 
 class Settings(BaseSettings):
