@@ -13,7 +13,8 @@ from moderation_contracts import ModerationRequest, Verdict
 class Judge(Protocol):
     """Anything that turns an item into a :class:`Judgement` the way ``Classifier`` does."""
 
-    config: TierConfig
+    @property
+    def config(self) -> TierConfig: ...
 
     def build_request(
         self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str

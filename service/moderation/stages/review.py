@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderation.llm.classify import Classifier, Judgement
+from moderation.cache.judge import Judge
+from moderation.llm.classify import Judgement
 from moderation.llm.gateway import CallContext
 from moderation.policy import Policy, PolicyBook, UnknownTenant
 from moderation.routing import Route, route_review
@@ -37,7 +38,7 @@ STAGE = "review"
 
 @dataclass
 class ReviewStage:
-    classifier: Classifier
+    classifier: Judge  # a Classifier, or one behind the verdict cache or batch mode
     policies: PolicyBook
     topics: TopicNames
     clock: Clock = utc_clock

@@ -15,6 +15,10 @@ from typing import Any, cast
 
 import faust
 
+from moderation.batch.settings import BatchSettings
+from moderation.batch.wiring import batched
+from moderation.cache.settings import VerdictCacheSettings
+from moderation.cache.wiring import cached, verdict_table
 from moderation.llm.classify import Classifier, TierConfig
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
 from moderation.policy import PolicyBook
@@ -151,15 +155,29 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             TierConfig(tier, config.model, config.max_tokens, config.thinking_budget),
         )
 
+    # Speed and cost levers (loadtest/README.md): verdict cache (default on), batch mode (off).
+    cache_settings = VerdictCacheSettings()
+    verdicts = verdict_table(app, settings.topic_partitions, cache_settings)
     if Stage.TRIAGE in settings.stages:
-        triage = TriageStage(classifier(Tier.HAIKU, settings.triage), policies, topics)
+        triage_judge = batched(
+            classifier(Tier.HAIKU, settings.triage),
+            BatchSettings(),
+            api_key=api_key,
+            base_url=settings.anthropic_base_url,
+            tracer=telemetry.tracer,
+            metrics=telemetry.metrics,
+        )
+        triage = TriageStage(cached(triage_judge, verdicts), policies, topics)
         agent(
             topics.requests,
             "triage",
             runner("triage", settings.triage.max_in_flight, triage.handle),
         )
     if Stage.REVIEW in settings.stages:
-        review = ReviewStage(classifier(Tier.SONNET, settings.review), policies, topics)
+        review_judge = cached(
+            classifier(Tier.SONNET, settings.review), verdicts if cache_settings.review else None
+        )
+        review = ReviewStage(review_judge, policies, topics)
         agent(
             topics.review, "review", runner("review", settings.review.max_in_flight, review.handle)
         )
