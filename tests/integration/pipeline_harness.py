@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -190,8 +190,13 @@ def request(content_id: str, text: str, tenant: str = "acme") -> ModerationReque
 
 
 async def publish(
-    bootstrap: str, topic: str, items: Iterable[ModerationRequest | tuple[bytes, bytes]]
+    bootstrap: str,
+    topic: str,
+    items: Iterable[ModerationRequest | tuple[bytes, bytes]],
+    headers: Sequence[tuple[str, bytes]] = (),
 ) -> None:
+    """Produce ``items`` (keyed by content_id), each with ``headers`` (e.g. an upstream
+    ``traceparent``)."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     try:
@@ -200,7 +205,7 @@ async def publish(
                 key, value = item
             else:
                 key, value = item.content_id.encode(), dump_payload(item)
-            await producer.send_and_wait(topic, value, key=key)
+            await producer.send_and_wait(topic, value, key=key, headers=list(headers) or None)
     finally:
         await producer.stop()
 
@@ -215,6 +220,10 @@ class Outcomes:
     decision_offsets: dict[str, list[tuple[int, int]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    traceparents: dict[str, list[tuple[str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    """Per record key: (topic, traceparent header) of every record read that carried one."""
 
     def final(self, content_id: str) -> dict[str, Any] | None:
         return next((d for d in self.decisions.get(content_id, []) if d["final"]), None)
@@ -244,10 +253,13 @@ async def collect(
     until: Any,
     timeout: float = 60.0,
     reviewer: Mapping[str, str] | None = None,
+    echo_trace: Collection[str] = (),
 ) -> Outcomes:
     """Read decisions, review tasks and dead letters until ``until(outcomes)`` is true.
 
     With ``reviewer`` (content_id -> action), answer those human-review tasks as a reviewer.
+    Answers for the content_ids in ``echo_trace`` carry the task's ``traceparent`` and
+    ``tracestate`` headers back, as a trace-aware reviewer tool would; others carry none.
     """
     outcomes = Outcomes()
     consumer = AIOKafkaConsumer(
@@ -272,6 +284,12 @@ async def collect(
                 for message in messages:
                     data = json.loads(message.value)
                     key = message.key.decode() if message.key else ""
+                    trace_headers = [
+                        (name, value) for name, value in message.headers or () if _is_trace(name)
+                    ]
+                    for name, value in trace_headers:
+                        if name == "traceparent":
+                            outcomes.traceparents[key].append((tp.topic, value.decode()))
                     if tp.topic == topics.decisions:
                         outcomes.decisions[data["content_id"]].append(data)
                         outcomes.decision_offsets[data["content_id"]].append(
@@ -282,7 +300,8 @@ async def collect(
                         outcomes.tasks[content_id].append(data)
                         if reviewer and content_id in reviewer and content_id not in answered:
                             answered.add(content_id)
-                            await _answer(producer, topics, data, reviewer[content_id])
+                            echoed = trace_headers if content_id in echo_trace else []
+                            await _answer(producer, topics, data, reviewer[content_id], echoed)
                     else:
                         data["_key"] = key
                         outcomes.dead_letters.append(data)
@@ -292,8 +311,16 @@ async def collect(
     return outcomes
 
 
+def _is_trace(name: str) -> bool:
+    return name.lower() in ("traceparent", "tracestate")
+
+
 async def _answer(
-    producer: AIOKafkaProducer, topics: TopicNames, task: dict[str, Any], action: str
+    producer: AIOKafkaProducer,
+    topics: TopicNames,
+    task: dict[str, Any],
+    action: str,
+    headers: Sequence[tuple[str, bytes]] = (),
 ) -> None:
     request_data = task["request"]
     categories = (
@@ -310,7 +337,10 @@ async def _answer(
         categories=categories,  # type: ignore[arg-type]
     )
     await producer.send_and_wait(
-        topics.human_decisions, dump_payload(decision), key=decision.content_id.encode()
+        topics.human_decisions,
+        dump_payload(decision),
+        key=decision.content_id.encode(),
+        headers=list(headers) or None,
     )
 
 
