@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -115,6 +116,15 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None:
         items = subset(items, args.limit)
     real = uses_real_api(os.environ)
+    args.run_dir.mkdir(parents=True, exist_ok=True)
+    # Client-library chatter (leader elections on fresh topics, retries) goes to a file, not
+    # over the progress line.
+    logging.basicConfig(
+        filename=args.run_dir / "demo.log",
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        force=True,
+    )
     if real:
         out.write("API: the real Anthropic API (ANTHROPIC_API_KEY is set, no ANTHROPIC_BASE_URL)\n")
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,10 @@ from moderation_contracts import (
     HumanReviewTask,
     Tier,
 )
+
+NO_OPEN_TASK = "no_open_task"
+"""Finalize's dead-letter code for an answer that arrived before its task was registered."""
+MAX_ANSWER_RETRIES = 5
 
 
 @dataclass
@@ -108,6 +113,7 @@ class Ledger:
         self.strays = 0
         self.dead_letters = 0
         self.answers = 0
+        self.rejected_answer_codes: Counter[str] = Counter()
 
     def published(self, content_id: str, at: datetime) -> None:
         self.trails[content_id].published_at = at
@@ -132,18 +138,31 @@ class Ledger:
         else:
             trail.final = made
 
-    def dead_letter(self, letter: DeadLetter) -> None:
-        """Record a dead letter; one for a reviewer's answer leaves the item open."""
+    def dead_letter(self, letter: DeadLetter) -> HumanReviewTask | None:
+        """Record a dead letter; one for a reviewer's answer leaves the item open.
+
+        Returns the task to answer again when finalize had no open task yet (its task topic
+        and the human-decisions topic are read independently, so an answer can overtake it).
+        """
         self.dead_letters += 1
         trail = self._trail(letter.content_id or _key_text(letter))
         if trail is None:
-            return
+            return None
         if letter.source_topic == self._human_decisions_topic:
             trail.rejected_answers += 1
-        elif trail.dead_letter is not None:
+            self.rejected_answer_codes[letter.error_code] += 1
+            retry = (
+                letter.error_code == NO_OPEN_TASK
+                and trail.final is None
+                and bool(trail.tasks)
+                and trail.rejected_answers <= MAX_ANSWER_RETRIES
+            )
+            return trail.tasks[-1] if retry else None
+        if trail.dead_letter is not None:
             self.duplicates += 1
         else:
             trail.dead_letter = letter
+        return None
 
     def task(self, task: HumanReviewTask) -> bool:
         """Record a review task; True when it is new and needs an answer."""

@@ -24,11 +24,13 @@ from moderation.demo.processes import (
     ChildProcess,
     DemoError,
     demo_topics,
+    wait_until_ready,
     worker_env,
     worker_process,
 )
 from moderation.demo.progress import ProgressLine, progress_text
 from moderation.demo.reviewer import answer
+from moderation.devkafka import free_port
 from moderation.settings import TopicNames
 from moderation.worker.topics import ensure_topics
 from moderation_contracts import (
@@ -42,6 +44,7 @@ from moderation_contracts import (
 
 TRACE_FILE_NAME = "demo-traces.jsonl"
 WORKER_LOG_NAME = "demo-worker.log"
+RETRY_ANSWER_AFTER_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -80,19 +83,34 @@ class _Observer:
         self.topics = topics
         self.producer = producer
         self.unreadable = 0
+        self._jobs: set[asyncio.Task[None]] = set()
 
     async def handle(self, topic: str, value: bytes | None) -> None:
         try:
             if topic == self.topics.decisions:
                 self.ledger.decision(parse_payload(Decision, value or b""))
             elif topic == self.topics.deadletter:
-                self.ledger.dead_letter(parse_payload(DeadLetter, value or b""))
+                letter = parse_payload(DeadLetter, value or b"")
+                retry = self.ledger.dead_letter(letter)
+                if retry is not None:
+                    self._later(retry)
             elif topic == self.topics.human_review:
                 task = parse_payload(HumanReviewTask, value or b"")
                 if self.ledger.task(task):
                     await self._answer(task)
         except ContractError:
             self.unreadable += 1
+
+    def _later(self, task: HumanReviewTask) -> None:
+        """Answer again shortly: finalize had not registered the task when the answer came."""
+
+        async def again() -> None:
+            await asyncio.sleep(RETRY_ANSWER_AFTER_S)
+            await self._answer(task)
+
+        job = asyncio.create_task(again())
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
 
     async def _answer(self, task: HumanReviewTask) -> None:
         decision = answer(task, datetime.now(UTC))
@@ -168,7 +186,10 @@ async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
     observer = _Observer(ledger, topics, producer)
     completed = False
     worker_exit: int | None = None
-    with worker_process(env, worker_log) as worker:
+    web_port = free_port()
+    with worker_process(env, worker_log, web_port) as worker:
+        took = await wait_until_ready(worker, web_port)
+        out.write(f"worker ready after {took:.1f}s\n")
         await producer.start()
         try:
             await consumer.start()

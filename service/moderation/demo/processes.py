@@ -6,6 +6,7 @@ then stops them in order: SIGTERM, a bounded wait, SIGKILL as the last resort.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -16,6 +17,8 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import aiohttp
 
 from moderation.devkafka import free_port
 from moderation.errors import ModerationError
@@ -149,6 +152,25 @@ def wait_for_port(child: ChildProcess, host: str, port: int, timeout_s: float = 
     raise DemoError(f"{child.name} did not listen on {host}:{port} within {timeout_s:.0f}s")
 
 
+async def wait_until_ready(child: ChildProcess, web_port: int, timeout_s: float = 60.0) -> float:
+    """Poll the worker's ``/readyz`` until it answers 200; returns the seconds it took."""
+    url = f"http://127.0.0.1:{web_port}/readyz"
+    started = time.monotonic()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+        while time.monotonic() - started < timeout_s:
+            if not child.alive:
+                raise DemoError(
+                    f"{child.name} exited with status {child.popen.returncode} while starting; "
+                    f"last lines of {child.log_path}:\n{child.log_tail()}"
+                )
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError):
+                async with session.get(url) as response:
+                    if response.status == 200:
+                        return time.monotonic() - started
+            await asyncio.sleep(0.2)
+    raise DemoError(f"{child.name} was not ready within {timeout_s:.0f}s; see {child.log_path}")
+
+
 @contextlib.contextmanager
 def simulated_api(run_dir: Path, profile: str = "default") -> Iterator[str]:
     """Run ``moderation dev sim-api`` on a free port; yields its base URL."""
@@ -163,10 +185,13 @@ def simulated_api(run_dir: Path, profile: str = "default") -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def worker_process(env: Mapping[str, str], log_path: Path) -> Iterator[ChildProcess]:
-    """Run ``moderation worker`` with all stages; SIGTERM lets it drain before it exits."""
-    command = moderation_command("worker", "--stages", "triage,review,finalize", "--web-port", "0")
-    child = start_child("worker", command, env, log_path)
+def worker_process(env: Mapping[str, str], log_path: Path, web_port: int) -> Iterator[ChildProcess]:
+    """Run ``moderation worker`` with all stages, its health pages on loopback ``web_port``;
+    on exit SIGTERM lets it drain before it stops."""
+    command = moderation_command(
+        "worker", "--stages", "triage,review,finalize", "--web-port", str(web_port)
+    )
+    child = start_child("worker", command, {**env, "MODERATION_WEB_HOST": "127.0.0.1"}, log_path)
     try:
         yield child
     finally:

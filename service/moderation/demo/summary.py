@@ -82,6 +82,7 @@ class Summary:
     lost: list[str]
     strays: int
     rejected_answers: int
+    rejected_answer_codes: dict[str, int] = field(default_factory=dict)
     mismatches: list[tuple[str, DemoRoute, DemoRoute]] = field(default_factory=list)
 
     @property
@@ -171,12 +172,17 @@ def summarize(ledger: Ledger, elapsed_s: float) -> Summary:
         lost=[t.content_id for t in ledger.missing()],
         strays=ledger.strays,
         rejected_answers=sum(t.rejected_answers for t in ledger.trails.values()),
+        rejected_answer_codes=dict(ledger.rejected_answer_codes),
         mismatches=mismatches,
     )
 
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:,.0f} ms"
+
+
+def _codes(counts: dict[str, int]) -> str:
+    return ", ".join(f"{code} x{count}" for code, count in sorted(counts.items()))
 
 
 def _ratio(value: float | None) -> str:
@@ -233,8 +239,13 @@ def render(summary: Summary) -> str:
     lines += [
         "",
         f"  cost total ${summary.total.cost_usd:.4f}, per 1,000 items ${summary.cost_per_1000:.4f}",
-        f"  duplicates seen {summary.duplicates}, reviewer answers rejected "
-        f"{summary.rejected_answers}, events for unknown items {summary.strays}",
+        f"  duplicates seen {summary.duplicates}, events for unknown items {summary.strays}, "
+        f"reviewer answers rejected {summary.rejected_answers}"
+        + (
+            f" ({_codes(summary.rejected_answer_codes)}; answered again)"
+            if summary.rejected_answers
+            else ""
+        ),
         f"  lost items {len(summary.lost)}"
         + (f": {', '.join(summary.lost[:10])}" if summary.lost else ""),
     ]

@@ -71,7 +71,12 @@ def item_from(record: CorpusRecord) -> CorpusItem:
             request = parse_payload(ModerationRequest, value)
         except ContractError as error:
             raise CorpusError(f"corpus item {record['id']} should be valid: {error}") from None
-    expect = DemoRoute(record["expect"]) if record["expect"] else None
+    try:
+        expect = DemoRoute(record["expect"]) if record["expect"] else None
+    except ValueError:
+        raise CorpusError(
+            f"corpus item {record['id']}: unknown route {record['expect']!r}"
+        ) from None
     return CorpusItem(record["id"], record["kind"], expect, value, request)
 
 
