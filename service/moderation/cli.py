@@ -16,6 +16,7 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.worker.cli",
     "moderation.telemetry.cli",
     "moderation.demo.cli",
+    "moderation.deadletter.cli",
 )
 _DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli")
 

@@ -1,0 +1,91 @@
+"""Reading the dead-letter topic and publishing replays: the only Kafka I/O of this package."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from moderation.deadletter.replay import ReplayRecord, Selection
+
+
+def throwaway_group(app_id: str) -> str:
+    """A consumer group used once and never committed, so replays never move anybody's offsets."""
+    return f"{app_id}-deadletter-replay-{uuid.uuid4().hex[:12]}"
+
+
+async def read_all(
+    bootstrap: str,
+    topic: str,
+    *,
+    group: str,
+    security: dict[str, Any],
+    timeout_s: float = 60.0,
+) -> list[Selection]:
+    """Every record on ``topic`` from the beginning up to its end at the time of the call."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+        fetch_max_bytes=16 * 1024 * 1024,
+        **security,
+    )
+    await consumer.start()
+    found: list[Selection] = []
+    try:
+        await consumer.topics()  # loads metadata
+        partitions = consumer.partitions_for_topic(topic)
+        if not partitions:
+            raise LookupError(f"topic {topic} does not exist or has no partitions")
+        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        consumer.assign(assigned)
+        await consumer.seek_to_beginning(*assigned)
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(assigned)
+        deadline = time.monotonic() + timeout_s
+        while await _behind(consumer, ends):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {topic} took longer than {timeout_s:.0f}s")
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, messages in batch.items():
+                for message in messages:
+                    if message.offset < ends[tp] and message.value is not None:
+                        found.append(Selection(tp.partition, message.offset, message.value))
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def _behind(consumer: AIOKafkaConsumer, ends: dict[TopicPartition, int]) -> bool:
+    for tp, end in ends.items():
+        if await consumer.position(tp) < end:
+            return True
+    return False
+
+
+async def publish(
+    bootstrap: str, records: Sequence[ReplayRecord], *, security: dict[str, Any]
+) -> list[tuple[ReplayRecord, int, int]]:
+    """Send every record (acks=all) and return where each one landed, in order."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        acks="all",
+        enable_idempotence=True,
+        max_request_size=4 * 1024 * 1024,
+        **security,
+    )
+    await producer.start()
+    landed: list[tuple[ReplayRecord, int, int]] = []
+    try:
+        for record in records:
+            metadata = await producer.send_and_wait(
+                record.topic, record.value, key=record.key, headers=list(record.headers)
+            )
+            landed.append((record, metadata.partition, metadata.offset))
+    finally:
+        await producer.stop()
+    return landed
