@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request, topic_names
+from pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    Worker,
+    collect,
+    publish,
+    request,
+    topic_names,
+)
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
@@ -38,6 +47,8 @@ ROUTES = {
     "human-echo": f"[[sim: all=flag:hate:medium:0.7]] a borderline joke {MARK}",
     "haiku-down": f"[[sim: haiku=status:529; sonnet=allow]] anything {MARK}",
 }
+# Same text as "haiku-allows": the verdict cache answers, so there is no LLM call and no cost.
+CACHE_HIT = ("cache-hit", ROUTES["haiku-allows"])
 UPSTREAM = ("from-upstream", f"[[sim: haiku=flag:harassment:medium; sonnet=allow]] hey {MARK}")
 REVIEWER = {"human-lookup": "remove", "human-echo": "allow", "haiku-down": "allow"}
 ECHO = {"human-echo"}
@@ -49,7 +60,8 @@ INCOMPLETE = (
 )
 BROKEN_RECORD = (BROKEN[0].encode(), BROKEN[1])
 INCOMPLETE_RECORD = (INCOMPLETE[0].encode(), INCOMPLETE[1])
-FINALS = [*ROUTES, UPSTREAM[0], INCOMPLETE[0]]
+FINALS = [*ROUTES, UPSTREAM[0], INCOMPLETE[0], CACHE_HIT[0]]
+REQUESTS = len(FINALS) + 1  # and BROKEN
 
 
 @dataclass
@@ -84,7 +96,7 @@ def run(kafka_bootstrap: str, sim_url: str, tmp_path_factory: pytest.TempPathFac
     try:
         worker = pipeline.worker(OTEL_BSP_SCHEDULE_DELAY="200").start()
         outcomes = asyncio.run(_traffic(pipeline))
-        metrics_text = worker.metrics()
+        metrics_text = _settled_metrics(worker)
         (pipeline.workdir / "metrics.txt").write_text(metrics_text)  # kept for debugging
         assert worker.stop() == 0, worker.log_tail()
     finally:
@@ -99,6 +111,22 @@ def run(kafka_bootstrap: str, sim_url: str, tmp_path_factory: pytest.TempPathFac
     )
 
 
+def _settled_metrics(worker: Worker, timeout: float = 15.0) -> str:
+    """The scrape page once every consumer-lag sample is 0 (offsets committed), or the last."""
+    deadline = time.monotonic() + timeout
+    while True:
+        page = worker.metrics()
+        lags = [
+            sample.value
+            for family in text_string_to_metric_families(page)
+            if family.name == "moderation_consumer_lag"
+            for sample in family.samples
+        ]
+        if (lags and not any(lags)) or time.monotonic() > deadline:
+            return page
+        time.sleep(0.5)
+
+
 async def _traffic(pipeline: Pipeline) -> Outcomes:
     topic = pipeline.topics.requests
     await publish(
@@ -106,6 +134,8 @@ async def _traffic(pipeline: Pipeline) -> Outcomes:
         topic,
         [*(request(cid, text) for cid, text in ROUTES.items()), BROKEN_RECORD, INCOMPLETE_RECORD],
     )
+    # After its twin, so the twin's verdict is cached (or still in flight and shared).
+    await publish(pipeline.bootstrap, topic, [request(*CACHE_HIT)])
     upstream = [("traceparent", f"00-{UPSTREAM_TRACE}-{UPSTREAM_SPAN}-01".encode())]
     await publish(pipeline.bootstrap, topic, [request(*UPSTREAM)], headers=upstream)
 
@@ -182,6 +212,7 @@ EXPECTED = {
         send("review", process("review", chat(SONNET), send("decisions"))),
     ),
     INCOMPLETE[0]: process("requests", send("deadletter"), send("decisions")),
+    CACHE_HIT[0]: process("requests", send("decisions")),
 }
 
 
@@ -366,7 +397,7 @@ def test_no_span_and_no_line_of_the_trace_file_holds_content(run: Run) -> None:
 # --- cost ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content_id", [*ROUTES, UPSTREAM[0]])
+@pytest.mark.parametrize("content_id", [*ROUTES, UPSTREAM[0], CACHE_HIT[0]])
 def test_decision_cost_is_the_sum_of_its_llm_spans(run: Run, content_id: str) -> None:
     cost = run.final(content_id)["cost"]
     chats = [s for s in trace_of(run, content_id) if s["kind"] == "CLIENT"]
@@ -432,6 +463,13 @@ def test_metrics_page_has_every_family_with_sensible_labels(run: Run) -> None:
     assert {"moderation_route", "moderation_status"} <= set(items[0].labels)
     statuses = {s.labels["moderation_status"] for s in items}
     assert {"allowed", "removed", "pending_review", "rejected"} <= statuses
+    # One count per item and stage, however many records the item produced.
+    by_stage: dict[str, float] = defaultdict(float)
+    for sample in items:
+        if sample.name == "moderation_items_total":
+            by_stage[sample.labels["moderation_stage"]] += sample.value
+    assert by_stage["triage"] == REQUESTS
+    assert by_stage["review"] == 4  # sonnet-clears, both human items, from-upstream
 
     latency = [
         s for s in samples["gen_ai_client_operation_duration_seconds"] if s.name.endswith("_count")
@@ -459,14 +497,17 @@ def test_metrics_page_has_every_family_with_sensible_labels(run: Run) -> None:
     assert any(s.labels["moderation_stage"] == "triage" and s.value >= 1 for s in errors)
     assert all(s.labels["error_type"] for s in errors)
 
+    # Lag covers the stages' source topics (not table changelogs) and drains to 0 once the
+    # worker has committed what it finished.
     lag = samples["moderation_consumer_lag"]
-    assert lag
+    topics = run.pipeline.topics
+    sources = {topics.requests, topics.review, topics.human_review, topics.human_decisions}
+    assert {s.labels["messaging_destination_name"] for s in lag} == sources
+    partitions = {s.labels["messaging_destination_partition_id"] for s in lag}
+    assert partitions == {str(p) for p in range(run.pipeline.partitions)}
     for sample in lag:
-        assert sample.labels["messaging_destination_partition_id"].isdigit()
         assert sample.labels["messaging_consumer_group_name"].startswith(run.pipeline.app_id)
-        assert sample.value >= 0
-    lagged_topics = {s.labels["messaging_destination_name"] for s in lag}
-    assert run.pipeline.topics.requests in lagged_topics
+        assert sample.value == 0, sample
 
 
 def test_no_metric_label_holds_content(run: Run) -> None:

@@ -165,8 +165,11 @@ class StageRunner:
                 for record in outcome.outputs:
                     await self._send_reliably(record, outcome)
             if self._metrics is not None:
-                for record in outcome.outputs:
-                    self._metrics.item(self.config.stage, record.route, record.status)
+                # One count per item, not per output record: a flagged item sends a review
+                # request and a pending decision but is still one item. Status is the
+                # decision's, if the item produced one.
+                status = next((record.status for record in outcome.outputs if record.status), "")
+                self._metrics.item(self.config.stage, outcome.route, status)
             for event in self._tracker.finish((inbound.topic, inbound.partition), inbound.offset):
                 event.ack()
             self.processed += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -77,6 +77,7 @@ class Wiring:
 
     app: ModerationApp
     runners: dict[str, StageRunner] = field(default_factory=dict)
+    source_topics: set[str] = field(default_factory=set)
 
 
 def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) -> Wiring:
@@ -134,6 +135,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
 
     def agent(topic_name: str, name: str, stage_runner: StageRunner) -> None:
         topic = app.topic(topic_name, key_type=bytes, value_type=bytes)
+        wiring.source_topics.add(topic_name)
 
         async def consume(stream: faust.StreamT[bytes]) -> None:
             # faust's StreamT stub lacks noack(); the concrete Stream has it.
@@ -199,12 +201,20 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         agent(topics.human_decisions, "finalize", decisions)
     app.runners = list(wiring.runners.values())
     install_pages(app, telemetry)
-    telemetry.metrics.register_lag_source(lambda: consumer_lag(app, settings.group_id))
+    sources = frozenset(wiring.source_topics)
+    telemetry.metrics.register_lag_source(lambda: consumer_lag(app, settings.group_id, sources))
     return wiring
 
 
-def consumer_lag(app: faust.App, group: str) -> list[PartitionLag]:
-    """Log-end offset minus committed offset for each assigned partition."""
+def consumer_lag(
+    app: faust.App, group: str, topics: Collection[str] | None = None
+) -> list[PartitionLag]:
+    """Log-end offset minus committed offset for each assigned partition of ``topics``.
+
+    Table changelog partitions are assigned too, but the group never commits offsets for them
+    (faust replays them into its tables), so their "lag" would only grow: pass the stages'
+    source topics to leave them out.
+    """
     try:
         consumer = app.consumer
         assignment = consumer.assignment()
@@ -212,6 +222,8 @@ def consumer_lag(app: faust.App, group: str) -> list[PartitionLag]:
         return []
     lags: list[PartitionLag] = []
     for tp in assignment:
+        if topics is not None and tp.topic not in topics:
+            continue
         highwater = consumer.highwater(tp)
         # faust keeps committed offsets privately; there is no public getter.
         committed = getattr(consumer, "_committed_offset", {}).get(tp)
