@@ -70,3 +70,15 @@ def pipeline(
         yield made
     finally:
         made.stop_all()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the fault-injection figures in the summary (CI runs without ``-s``)."""
+    import sys
+
+    figures = sys.modules.get("faults_figures")
+    if figures is None or not figures.written_this_session():
+        return
+    terminalreporter.section("fault-injection figures")
+    for line in figures.FIGURES_FILE.read_text(encoding="utf-8").splitlines():
+        terminalreporter.write_line(line)
