@@ -1,0 +1,11 @@
+"""Fixtures of the demo's unit tests."""
+
+from __future__ import annotations
+
+import pytest
+from demo_events import Events
+
+
+@pytest.fixture
+def events() -> Events:
+    return Events()
