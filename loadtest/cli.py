@@ -1,0 +1,86 @@
+"""``python -m loadtest``: run a scenario against the service and the baseline, print the table.
+
+Writes ``<out>/<scenario>-<run id>.json`` (every figure) and ``.png`` (throughput and latency over
+time) and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from loadtest.report import chart, table
+from loadtest.run import RunConfig, run
+from loadtest.scenarios import Scenario
+from loadtest.traffic import DEFAULT_MIX, TrafficSpec, parse_mix
+
+
+def _env(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name.startswith("MODERATION_"):
+        raise argparse.ArgumentTypeError("use MODERATION_NAME=value")
+    return name, value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
+    parser.add_argument("scenario", choices=[s.value for s in Scenario])
+    parser.add_argument("--items", type=int, default=3000, help="items to send")
+    parser.add_argument("--rate", type=float, default=200.0, help="items/s (burst: base rate)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="simulated model latency")
+    parser.add_argument(
+        "--mix",
+        default=",".join(f"{k.value}={v}" for k, v in DEFAULT_MIX.items()),
+        help="route shares: allow, review_clear, human",
+    )
+    parser.add_argument("--duplicates", type=float, default=0.2, help="share of exact duplicates")
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--window", type=int, default=256, help="triage calls in flight")
+    parser.add_argument("--batch", action="store_true", help="triage through Message Batches")
+    parser.add_argument("--batch-delay", type=float, default=1.0, help="simulated batch time, s")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the baseline loop")
+    parser.add_argument("--no-trace", action="store_true", help="no trace file (no hop overhead)")
+    parser.add_argument(
+        "--env", type=_env, action="append", default=[], help="extra worker setting (repeatable)"
+    )
+    parser.add_argument("--timeout", type=float, default=150.0, help="give up on items after")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=Path(".run/loadtest"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    traffic = TrafficSpec(
+        items=args.items, mix=parse_mix(args.mix), duplicate_share=args.duplicates, seed=args.seed
+    )
+    config = RunConfig(
+        scenario=Scenario(args.scenario),
+        traffic=traffic,
+        rate=args.rate,
+        latency_ms=args.latency_ms,
+        partitions=args.partitions,
+        window=args.window,
+        baseline=not args.no_baseline,
+        trace=not args.no_trace,
+        batch=args.batch,
+        batch_delay_s=args.batch_delay,
+        worker_env=dict(args.env),
+        timeout_s=args.timeout,
+        workdir=args.out,
+    )
+    result = asyncio.run(run(config))
+    stem = args.out / f"{args.scenario}-{result['run_id']}"
+    stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
+    chart(result, stem.with_suffix(".png"))
+    print(table(result))
+    print(f"\nresult: {stem.with_suffix('.json')}\nchart:  {stem.with_suffix('.png')}")
+    return 0 if result["service"]["lost"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

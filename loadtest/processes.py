@@ -1,0 +1,156 @@
+"""The processes a run starts: the simulated API, the worker, the baseline loop.
+
+Each is a child process in its own session, stopped (SIGTERM, then SIGKILL) when its context
+ends, so a run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from moderation.devkafka import free_port
+from moderation.settings import TopicNames
+
+API_KEY = "sk-loadtest-not-a-real-key"
+
+
+def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited early (code {process.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - loopback
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
+    """SIGTERM, wait, then SIGKILL; returns the exit code."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return int(process.returncode)
+
+
+@contextmanager
+def child(
+    argv: Sequence[str], log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("ab") as sink:
+        process = subprocess.Popen(
+            list(argv),
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        stop(process)
+
+
+@dataclass(frozen=True)
+class SimApi:
+    base_url: str
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.base_url}/_sim/stats", timeout=5) as answer:  # noqa: S310
+            data: dict[str, Any] = json.loads(answer.read())
+            return data
+
+    def reset(self) -> None:
+        url = f"{self.base_url}/_sim/reset"
+        post = urllib.request.Request(url, data=b"", method="POST")  # noqa: S310 - loopback
+        with urllib.request.urlopen(post, timeout=5):  # noqa: S310 - loopback
+            return
+
+
+@contextmanager
+def sim_api(latency_ms: float, batch_delay_s: float, workdir: Path) -> Iterator[SimApi]:
+    """The simulator with a fixed model latency (0 = instant) for every model class."""
+    port = free_port()
+    argv = [sys.executable, "-m", "moderation.cli", "dev", "sim-api", "--port", str(port)]
+    argv += ["--profile", "instant", "--batch-delay", str(batch_delay_s)]
+    if latency_ms > 0:
+        for cls in ("haiku", "sonnet", "opus"):
+            argv += [f"--{cls}-latency-ms", str(latency_ms)]
+        argv += ["--latency-sigma", "0"]
+    with child(argv, workdir / "sim-api.log") as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_http(f"{url}/_sim/stats", 30, process)
+        yield SimApi(url)
+
+
+@contextmanager
+def worker(
+    bootstrap: str,
+    sim_url: str,
+    topics: TopicNames,
+    app_id: str,
+    partitions: int,
+    workdir: Path,
+    extra_env: Mapping[str, str],
+    trace_file: Path | None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """One ``moderation worker`` running every stage, ready when its /readyz answers."""
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("MODERATION_", "OTEL_"))},
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+        "ANTHROPIC_API_KEY": API_KEY,
+        "ANTHROPIC_BASE_URL": sim_url,
+        "MODERATION_APP_ID": app_id,
+        "MODERATION_WEB_PORT": str(port),
+        "MODERATION_WEB_HOST": "127.0.0.1",
+        "MODERATION_DATA_DIR": str(workdir / "worker-data"),
+        "MODERATION_TOPIC_PARTITIONS": str(partitions),
+        "MODERATION_LOG_LEVEL": "warn",
+        "OTEL_TRACES_EXPORTER": "none",
+        "OTEL_METRICS_EXPORTER": "none",
+        **{f"MODERATION_TOPICS__{k.upper()}": v for k, v in topics.model_dump().items()},
+        **({"MODERATION_TRACE_FILE": str(trace_file)} if trace_file else {}),
+        **extra_env,
+    }
+    argv = [sys.executable, "-m", "moderation.cli", "worker"]
+    with child(argv, workdir / "worker.log", env) as process:
+        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process)
+        yield process
+
+
+@contextmanager
+def baseline(
+    bootstrap: str,
+    sim_url: str,
+    topic: str,
+    out_topic: str,
+    count: int,
+    window: int,
+    workdir: Path,
+) -> Iterator[subprocess.Popen[bytes]]:
+    argv = [sys.executable, "-m", "loadtest.baseline", "--bootstrap", bootstrap]
+    argv += ["--topic", topic, "--out-topic", out_topic, "--group", f"{topic}-baseline"]
+    argv += ["--base-url", sim_url, "--api-key", API_KEY, "--count", str(count)]
+    argv += ["--window", str(window)]
+    with child(argv, workdir / "baseline.log") as process:
+        yield process

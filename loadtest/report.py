@@ -1,0 +1,118 @@
+"""The printed table and the PNG chart of a result document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+TARGETS = {
+    "baseline_ratio_min": 0.80,
+    "sustained_items_per_s_at_400ms": 300,
+    "hop_overhead_p99_ms_max": 50,
+    "cost_ratio_to_naive_max": 0.25,
+}
+
+
+def _row(label: str, value: object) -> str:
+    return f"  {label:<44} {value}"
+
+
+def table(result: dict[str, Any]) -> str:
+    """A plain-text summary: throughput and baseline ratio, latency, overhead, LLM use, cost."""
+    service = result["service"]
+    config = result["config"]
+    lines = [
+        f"load test {result['run_id']}: scenario {result['scenario']}, {config['items']} items, "
+        f"rate {config['rate']}/s, model latency {config['model_latency_ms']} ms, "
+        f"batch {'on' if config['batch'] else 'off'}",
+        "",
+        "throughput and loss",
+        _row("service items/s", service["throughput_items_per_s"]),
+    ]
+    baseline = result.get("baseline")
+    if baseline:
+        lines.append(
+            _row("baseline items/s (aiokafka + SDK loop)", baseline["throughput_items_per_s"])
+        )
+        lines.append(
+            _row(
+                "service / baseline",
+                f"{result['baseline_ratio']} (target >= {TARGETS['baseline_ratio_min']})",
+            )
+        )
+    lines.append(
+        _row(
+            "completed / lost / duplicate outputs",
+            f"{service['completed']} / {service['lost']} / {service['duplicate_outputs']}",
+        )
+    )
+    lines += ["", "end-to-end latency ms (p50 / p95 / p99, count)"]
+    for route, p in sorted(service["latency_ms"].items()):
+        lines.append(_row(route, f"{p['p50']} / {p['p95']} / {p['p99']}  (n={p['count']})"))
+    if baseline:
+        p = baseline["latency_ms"]["all"]
+        lines.append(_row("baseline (triage only)", f"{p['p50']} / {p['p95']} / {p['p99']}"))
+    lines += ["", "service overhead per hop, ms excluding model time (p50 / p95 / p99)"]
+    for hop, p in service.get("hop_overhead_ms", {}).items():
+        lines.append(_row(hop, f"{p['p50']} / {p['p95']} / {p['p99']}  (n={p['count']})"))
+    llm, prompt = service["llm"], service["prompt_cache"]
+    lines += [
+        "",
+        "LLM use per item",
+        _row("calls", llm["llm_calls_per_item"]),
+        _row(
+            "tokens in / cache read / cache write / out",
+            f"{llm['input_tokens_per_item']} / {llm['cache_read_tokens_per_item']} / "
+            f"{llm['cache_write_tokens_per_item']} / {llm['output_tokens_per_item']}",
+        ),
+        _row("prompt cache hit ratio (calls)", prompt["hit_ratio"]),
+        _row("verdict cache hit ratio (items)", service["verdict_cache_hit_ratio"]),
+        _row("batch requests", prompt["batch_requests"]),
+    ]
+    cost = service["cost"]
+    lines += [
+        "",
+        "cost per 1,000 items (USD)",
+        _row("this run", cost["per_1000_usd"]),
+        _row("naive (no caching, no dedupe, no batch)", cost["naive_per_1000_usd"]),
+        _row(
+            "ratio to naive",
+            f"{cost['ratio_to_naive']} (target <= {TARGETS['cost_ratio_to_naive_max']})",
+        ),
+    ]
+    if baseline:
+        lines.append(_row("baseline loop (caching, no dedupe)", baseline["cost"]["per_1000_usd"]))
+    return "\n".join(lines)
+
+
+def chart(result: dict[str, Any], path: Path) -> Path:
+    """Throughput and latency over time for the service (and the baseline, dashed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    for name, style in (("service", "-"), ("baseline", "--")):
+        part = result.get(name)
+        if not part:
+            continue
+        points = part["timeline"]
+        seconds = [p["second"] for p in points]
+        top.plot(seconds, [p["completed"] for p in points], style, label=f"{name} items/s")
+        bottom.plot(seconds, [p["p50_ms"] for p in points], style, label=f"{name} p50")
+        bottom.plot(seconds, [p["p95_ms"] for p in points], style, alpha=0.6, label=f"{name} p95")
+    top.set_ylabel("completed items / s")
+    top.legend(loc="upper right")
+    bottom.set_ylabel("end-to-end latency (ms)")
+    bottom.set_xlabel("seconds since the first request")
+    bottom.legend(loc="upper right")
+    top.set_title(
+        f"{result['scenario']}: {result['config']['items']} items, "
+        f"model latency {result['config']['model_latency_ms']} ms"
+    )
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
