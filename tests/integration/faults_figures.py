@@ -44,12 +44,12 @@ def figures(scenario: str, sent: Iterable[str], outcomes: Outcomes, notes: str =
     for key in keys:
         final = outcomes.final(key)
         letter = outcomes.dead_letter_for(key)
-        if final is not None:
+        if letter is not None and (final is None or final["status"] == "rejected"):
+            kinds[f"dead_letter:{letter['error_code']}"] += 1  # a rejection comes with its letter
+        elif final is not None:
             kinds[f"final:{final['status']}/{final['decided_by']}"] += 1
         elif outcomes.tasks.get(key):
             kinds[f"human_task:{outcomes.tasks[key][0]['escalation_reason']}"] += 1
-        elif letter is not None:
-            kinds[f"dead_letter:{letter['error_code']}"] += 1
         else:
             lost.append(key)
     extra_tasks = sum(max(0, len(tasks) - 1) for tasks in outcomes.tasks.values())

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from moderation.deadletter.replay import ReplayRecord, Selection
 
@@ -15,6 +16,25 @@ from moderation.deadletter.replay import ReplayRecord, Selection
 def throwaway_group(app_id: str) -> str:
     """A consumer group used once and never committed, so replays never move anybody's offsets."""
     return f"{app_id}-deadletter-replay-{uuid.uuid4().hex[:12]}"
+
+
+async def partitions_of(bootstrap: str, topic: str, security: dict[str, Any]) -> list[int]:
+    """The topic's partition ids; LookupError when it does not exist."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **security)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    found = [
+        int(partition["partition"])
+        for entry in described
+        if entry.get("topic") == topic and not entry.get("error_code")
+        for partition in entry.get("partitions", [])
+    ]
+    if not found:
+        raise LookupError(f"topic {topic} does not exist or has no partitions")
+    return sorted(found)
 
 
 async def read_all(
@@ -38,11 +58,8 @@ async def read_all(
     await consumer.start()
     found: list[Selection] = []
     try:
-        await consumer.topics()  # loads metadata
-        partitions = consumer.partitions_for_topic(topic)
-        if not partitions:
-            raise LookupError(f"topic {topic} does not exist or has no partitions")
-        assigned = [TopicPartition(topic, p) for p in sorted(partitions)]
+        partitions = await partitions_of(bootstrap, topic, security)
+        assigned = [TopicPartition(topic, p) for p in partitions]
         consumer.assign(assigned)
         await consumer.seek_to_beginning(*assigned)
         ends: dict[TopicPartition, int] = await consumer.end_offsets(assigned)

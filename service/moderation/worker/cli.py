@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from moderation.telemetry import setup
-    from moderation.worker.topics import ensure_topics
+    from moderation.worker.topics import contract_limits, ensure_topics
 
     if not args.no_create_topics:
         created = asyncio.run(
@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
                 settings.topics.all(),
                 settings.topic_partitions,
                 settings.topic_replication,
+                max_message_bytes=contract_limits(settings.topics),
             )
         )
         if created:

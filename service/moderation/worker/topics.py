@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from moderation.settings import TopicNames
 from moderation.worker.kafka_config import client_security
+from moderation_contracts import topics as contract_topics
 
 _log = logging.getLogger(__name__)
 
@@ -20,8 +22,15 @@ async def ensure_topics(
     partitions: int,
     replication: int,
     security: dict[str, object] | None = None,
+    max_message_bytes: Mapping[str, int] | None = None,
 ) -> list[str]:
-    """Create each missing topic; returns the names it created. Existing topics are left as is."""
+    """Create each missing topic; returns the names it created. Existing topics are left as is.
+
+    ``max_message_bytes`` (topic -> bytes) sets ``max.message.bytes`` on the topics it creates,
+    so the broker admits what the contracts allow (a dead letter of a 1 MiB request is larger
+    than Kafka's 1 MiB default) and refuses what they do not.
+    """
+    limits = max_message_bytes or {}
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(security or client_security()))
     await admin.start()
     try:
@@ -31,8 +40,37 @@ async def ensure_topics(
             return []
         # Another worker may win the race to create them; that is fine.
         with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics([NewTopic(name, partitions, replication) for name in missing])
+            await admin.create_topics(
+                [
+                    NewTopic(
+                        name,
+                        partitions,
+                        replication,
+                        topic_configs=(
+                            {"max.message.bytes": str(limits[name])} if name in limits else None
+                        ),
+                    )
+                    for name in missing
+                ]
+            )
         _log.info("created topics %s with %d partitions", ", ".join(missing), partitions)
         return missing
     finally:
         await admin.close()
+
+
+BATCH_OVERHEAD_BYTES = 64 * 1024
+"""Room for the record batch, key and headers around the largest payload a contract allows."""
+
+
+def contract_limits(topics: TopicNames) -> dict[str, int]:
+    """``max.message.bytes`` per configured topic name, from the contracts' payload limits."""
+    specs = {
+        topics.requests: contract_topics.REQUESTS,
+        topics.review: contract_topics.SONNET_REVIEW,
+        topics.human_review: contract_topics.HUMAN_REVIEW,
+        topics.decisions: contract_topics.DECISIONS,
+        topics.human_decisions: contract_topics.HUMAN_DECISIONS,
+        topics.deadletter: contract_topics.DEAD_LETTERS,
+    }
+    return {name: spec.max_message_bytes + BATCH_OVERHEAD_BYTES for name, spec in specs.items()}
