@@ -7,6 +7,7 @@ tier is reported with the cost already spent. What happens next is the routing t
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -51,6 +52,14 @@ class TierConfig:
     model: str
     max_tokens: int
     thinking_budget: int = 0
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def without_quotes(problem: str) -> str:
+    """A validation message minus quoted values: model output may echo the content."""
+    return _QUOTED.sub("'...'", problem)
 
 
 def tier_cost(tier: Tier, reply: LlmReply) -> TierCost:
@@ -130,7 +139,7 @@ class Classifier:
                     "%s output failed validation for %s (%s)",
                     reply.model,
                     context.content_id,
-                    problem[:200],
+                    without_quotes(problem)[:200],
                 )
                 continue
             verdict = Verdict(

@@ -17,6 +17,7 @@ policy's fail mode); rejected credentials become :class:`~moderation.errors.Conf
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -110,6 +111,7 @@ def build_client(
 
     Keep ``max_retries=0`` for a client used by :class:`ModelGateway`: the gateway retries.
     """
+    keep_content_out_of_sdk_logs()
     return anthropic.AsyncAnthropic(
         api_key=api_key,
         base_url=base_url,
@@ -117,6 +119,22 @@ def build_client(
         max_retries=max_retries,
         open_telemetry=False,
     )
+
+
+SDK_LOGGERS = ("anthropic", "httpx2", "httpx", "httpcore")
+
+
+def keep_content_out_of_sdk_logs() -> None:
+    """Cap the SDK's and HTTP client's loggers at INFO.
+
+    At DEBUG the SDK logs every request's options, message bodies (the moderated content)
+    included; a worker run with ``MODERATION_LOG_LEVEL=debug`` (or ``ANTHROPIC_LOG=debug``) must
+    still keep content out of its logs.
+    """
+    for name in SDK_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO or logger.level < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 @dataclass
