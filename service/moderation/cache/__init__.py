@@ -5,7 +5,7 @@ function; ``VerdictCacheSettings`` reads ``MODERATION_VERDICT_CACHE__*``.
 """
 
 from moderation.cache.judge import Judge
-from moderation.cache.keys import verdict_key
+from moderation.cache.keys import user_turn, verdict_key
 from moderation.cache.settings import CacheScope, VerdictCacheSettings
 from moderation.cache.verdicts import CacheCounters, CachingClassifier, VerdictStore, reused
 
@@ -17,5 +17,6 @@ __all__ = [
     "VerdictCacheSettings",
     "VerdictStore",
     "reused",
+    "user_turn",
     "verdict_key",
 ]

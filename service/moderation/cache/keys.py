@@ -1,8 +1,9 @@
-"""The verdict cache key: a digest of exactly what the model would be asked.
+"""The verdict cache key: a digest of exactly what the model would be asked about the item.
 
-Two items share a key only when the tier, the model, the policy (id and version), the system
-prompt's inputs and the user turn are identical, so a cached verdict is the verdict the model
-would have given. The key holds no content, only its SHA-256 digest.
+Two items share a key only when the tier, the model and its limits, the policy (id and
+version, which fix the system prompt and the tool) and the user turn are identical, so a cached
+verdict is the verdict the model would have given. The key holds no content, only a SHA-256
+digest. Only the user turn is built here: the system prompt follows from the policy version.
 """
 
 from __future__ import annotations
@@ -12,23 +13,33 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from moderation.llm.gateway import LlmRequest
+from moderation.llm.classify import TierConfig
 from moderation.policy import Policy
+from moderation.prompts import review_messages, triage_messages
+from moderation_contracts import ModerationRequest, Tier, Verdict
 
 KEY_VERSION = "v1"
 
 
-def verdict_key(tier: str, policy: Policy, call: LlmRequest) -> str:
-    """``v1:<tier>:<policy id>:<policy version>:<sha256 of model and messages>``."""
+def user_turn(
+    tier: Tier, request: ModerationRequest, triage: Verdict | None, reason: str
+) -> Sequence[Mapping[str, Any]]:
+    """The messages a tier's classifier sends for this item (as ``Classifier`` builds them)."""
+    if tier is Tier.HAIKU:
+        return triage_messages(request)
+    return review_messages(request, triage, reason)
+
+
+def verdict_key(config: TierConfig, policy: Policy, messages: Sequence[Mapping[str, Any]]) -> str:
+    """``v1:<tier>:<policy id>:<policy version>:<sha256 of model, limits and messages>``."""
     digest = hashlib.sha256()
-    for part in (call.model, str(call.max_tokens), str(call.thinking_budget)):
+    for part in (config.model, str(config.max_tokens), str(config.thinking_budget)):
         digest.update(part.encode())
         digest.update(b"\x1f")
-    digest.update(_canonical(call.messages))
+    digest.update(
+        json.dumps(
+            list(messages), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+    )
+    tier = config.tier.value
     return f"{KEY_VERSION}:{tier}:{policy.policy_id}:{policy.version}:{digest.hexdigest()}"
-
-
-def _canonical(messages: Sequence[Mapping[str, Any]]) -> bytes:
-    return json.dumps(
-        list(messages), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    ).encode()

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from moderation.cache.judge import Judge
-from moderation.cache.keys import verdict_key
+from moderation.cache.keys import user_turn, verdict_key
 from moderation.llm.classify import Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
 from moderation.policy import Policy
@@ -83,9 +83,8 @@ class CachingClassifier:
         triage: Verdict | None = None,
         reason: str = "",
     ) -> Judgement:
-        key = verdict_key(
-            str(self.config.tier), policy, self.build_request(request, policy, triage, reason)
-        )
+        messages = user_turn(self.config.tier, request, triage, reason)
+        key = verdict_key(self.config, policy, messages)
         cached = self._lookup(key)
         if cached is not None:
             self.counters.hits += 1

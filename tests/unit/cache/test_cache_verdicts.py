@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from moderation.cache import CachingClassifier, VerdictCacheSettings, verdict_key
+from moderation.cache.keys import user_turn
 from moderation.llm.classify import Classifier, Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
 from moderation.policy import Policy, PolicyBook
@@ -95,19 +97,31 @@ def test_key_depends_on_what_the_model_sees_not_on_ids() -> None:
     judge = FakeJudge()
     rules = policy()
 
-    def key(request: ModerationRequest) -> str:
-        return verdict_key("haiku", rules, judge.build_request(request, rules, None, ""))
+    def key(request: ModerationRequest, config: TierConfig = CONFIG, rules: Policy = rules) -> str:
+        return verdict_key(config, rules, user_turn(config.tier, request, None, ""))
 
     same = key(item("a", "hello there"))
     assert key(item("b", "hello there")) == same
     assert key(item("a", "hello there!")) != same
     assert key(item("a", "hello there", locale="de")) != same
     newer = rules.model_copy(update={"version": rules.version + "-next"})
-    other = verdict_key(
-        "haiku", newer, judge.build_request(item("a", "hello there"), newer, None, "")
-    )
-    assert other != same
+    assert key(item("a", "hello there"), rules=newer) != same
+    bigger = TierConfig(Tier.HAIKU, CONFIG.model, 800)
+    assert key(item("a", "hello there"), config=bigger) != same
     assert "hello" not in same, "the key holds a digest, never the content"
+    # The key's user turn is exactly what the classifier sends.
+    call = judge.build_request(item("a", "hello there"), rules, None, "")
+    assert list(call.messages) == list(user_turn(Tier.HAIKU, item("a", "hello there"), None, ""))
+    review = TierConfig(Tier.SONNET, "claude-sonnet-4-6", 800)
+    reviewed = Classifier.build_request(
+        SimpleNamespace(config=review),  # type: ignore[arg-type]
+        item("a", "hello there"),
+        rules,
+        None,
+        "flagged by triage",
+    )
+    turn = user_turn(Tier.SONNET, item("a", "hello there"), None, "flagged by triage")
+    assert list(reviewed.messages) == list(turn)
 
 
 async def test_identical_content_is_judged_once_and_the_copy_costs_nothing() -> None:
