@@ -99,8 +99,12 @@ def report(run: DemoRun, out: TextIO) -> int:
         out.write(f"  warning: {run.unreadable_outputs} output messages broke their contract\n")
     show_waterfall(run, out)
     if run.timed_out or summary.lost:
-        out.write(f"\nFAILED: {len(summary.lost)} items have no final decision or dead letter:\n")
-        for trail in run.ledger.missing()[:20]:
+        shown = run.ledger.missing()[:20]
+        out.write(
+            f"\nFAILED: after waiting {run.timeout_s:.0f}s, {len(summary.lost)} items have no "
+            f"final decision or dead letter (showing {len(shown)}):\n"
+        )
+        for trail in shown:
             out.write(f"  {trail.content_id} ({trail.kind}): {trail.stage()}\n")
         out.write(f"worker log: {run.worker_log}\n")
         return 1

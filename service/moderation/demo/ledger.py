@@ -27,6 +27,8 @@ from moderation_contracts import (
 NO_OPEN_TASK = "no_open_task"
 """Finalize's dead-letter code for an answer that arrived before its task was registered."""
 MAX_ANSWER_RETRIES = 5
+FAILURE_CODES = frozenset({"internal_error", "deadline_exceeded"})
+"""Dead-letter codes of a stage that failed (a bug or a stuck call), not of bad input."""
 
 
 @dataclass
@@ -69,7 +71,12 @@ def classify(trail: ItemTrail) -> DemoRoute:
     """The route an item took, judged from its events (first matching rule wins)."""
     final = trail.final
     if final is None:
-        return DemoRoute.DEAD_LETTER if trail.dead_letter is not None else DemoRoute.UNKNOWN
+        letter = trail.dead_letter
+        if letter is None:
+            return DemoRoute.UNKNOWN
+        if letter.error_code in FAILURE_CODES or letter.stage not in (None, "triage"):
+            return DemoRoute.PIPELINE_ERROR
+        return DemoRoute.DEAD_LETTER
     if final.status is DecisionStatus.REJECTED:
         return DemoRoute.REJECTED
     refused_at_haiku = any((d.reason or "").startswith("haiku refused") for d in trail.pending)
@@ -153,7 +160,7 @@ class Ledger:
             self.rejected_answer_codes[letter.error_code] += 1
             retry = (
                 letter.error_code == NO_OPEN_TASK
-                and trail.final is None
+                and not trail.terminal
                 and bool(trail.tasks)
                 and trail.rejected_answers <= MAX_ANSWER_RETRIES
             )

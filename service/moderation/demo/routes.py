@@ -15,6 +15,7 @@ class DemoRoute(StrEnum):
     RETRY = "malformed output -> retry"
     REJECTED = "invalid -> rejected + dead letter"
     DEAD_LETTER = "unreadable -> dead letter only"
+    PIPELINE_ERROR = "pipeline error -> dead letter"
     SONNET_REMOVES = "sonnet removes (policy)"
     FALLBACK = "tier unavailable -> fallback"
     UNKNOWN = "no terminal outcome"

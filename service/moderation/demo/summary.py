@@ -249,6 +249,12 @@ def render(summary: Summary) -> str:
         f"  lost items {len(summary.lost)}"
         + (f": {', '.join(summary.lost[:10])}" if summary.lost else ""),
     ]
+    failed = sum(summary.routes.get(DemoRoute.PIPELINE_ERROR, Counter()).values())
+    if failed:
+        lines.append(
+            f"  WARNING: {failed} items were dead-lettered by a failing stage "
+            "(not lost, but a pipeline bug: see the worker log)"
+        )
     for content_id, expected, seen in summary.mismatches[:10]:
         lines.append(f"  note: {content_id} was scripted for '{expected}' but took '{seen}'")
     return "\n".join(lines) + "\n"

@@ -142,3 +142,16 @@ def test_original_key_that_is_not_text_is_a_stray() -> None:
     ledger.dead_letter(broken)
     assert ledger.strays == 1
     assert not ledger.done()
+
+
+def test_a_stage_failure_is_told_apart_from_bad_input(events: Events) -> None:
+    ledger = ledger_for(events.content_id)
+    ledger.task(events.task())
+    failed = letter(events.content_id, code="internal_error").model_copy(
+        update={"stage": "finalize"}
+    )
+    ledger.dead_letter(failed)
+    assert ledger.done()
+    assert classify(ledger.trails[events.content_id]) is DemoRoute.PIPELINE_ERROR
+    again = ledger.dead_letter(letter(events.content_id, topic=HUMAN_DECISIONS, code=NO_OPEN_TASK))
+    assert again is None, "a dead-lettered item is not answered again"

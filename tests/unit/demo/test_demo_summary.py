@@ -7,7 +7,7 @@ from moderation.demo.corpus import CorpusItem
 from moderation.demo.ledger import Ledger
 from moderation.demo.routes import DemoRoute
 from moderation.demo.summary import percentile, render, summarize, tier_latencies
-from moderation_contracts import DecisionStatus, Tier
+from moderation_contracts import DeadLetter, DecisionStatus, Tier
 
 
 def test_percentile_is_nearest_rank() -> None:
@@ -95,3 +95,23 @@ def test_an_empty_run_renders() -> None:
     summary = summarize(Ledger([], "h"), elapsed_s=0.0)
     assert summary.cost_per_1000 == 0.0
     assert "lost items 0" in render(summary)
+
+
+def test_stage_failures_are_flagged_loudly() -> None:
+    ledger = Ledger([CorpusItem("x", "benign", None, b"{}", None)], "h")
+    ledger.dead_letter(
+        DeadLetter.capture(
+            b"{}",
+            b"x",
+            error_code="internal_error",
+            error_message="finalize stage failed: TypeError",
+            source_topic="review",
+            source_partition=0,
+            source_offset=0,
+            stage="finalize",
+            content_id="x",
+        )
+    )
+    summary = summarize(ledger, elapsed_s=1.0)
+    assert summary.lost == []
+    assert "WARNING: 1 items were dead-lettered by a failing stage" in render(summary)
