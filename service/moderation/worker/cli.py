@@ -55,6 +55,9 @@ def run(args: argparse.Namespace) -> int:
         level=settings.log_level.upper().replace("WARN", "WARNING").replace("CRIT", "CRITICAL"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from moderation.worker.log_privacy import cap_payload_loggers
+
+    cap_payload_loggers()  # at DEBUG these libraries would log message values (content)
     log = logging.getLogger("moderation.worker")
     log.info("effective settings: %s", json.dumps(settings.masked(), sort_keys=True))
     if settings.anthropic_api_key is None:
