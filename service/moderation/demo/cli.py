@@ -97,6 +97,16 @@ def report(run: DemoRun, out: TextIO) -> int:
     out.write("\n" + render(summary))
     if run.unreadable_outputs:
         out.write(f"  warning: {run.unreadable_outputs} output messages broke their contract\n")
+    if run.worker_exit:
+        out.write(
+            f"  note: the worker exited with status {run.worker_exit}"
+            + (
+                " (killed: it did not stop within the SIGTERM grace period)"
+                if run.worker_exit < 0
+                else ""
+            )
+            + "\n"
+        )
     show_waterfall(run, out)
     if run.timed_out or summary.lost:
         shown = run.ledger.missing()[:20]
