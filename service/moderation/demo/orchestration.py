@@ -131,6 +131,12 @@ class _Observer:
         self._jobs.add(job)
         job.add_done_callback(self._jobs.discard)
 
+    async def close(self) -> None:
+        """Cancel answers still waiting to be sent again."""
+        for job in list(self._jobs):
+            job.cancel()
+        await asyncio.gather(*self._jobs, return_exceptions=True)
+
     async def _answer(self, task: HumanReviewTask) -> None:
         decision = answer(task, datetime.now(UTC))
         await self.producer.send_and_wait(
@@ -206,7 +212,6 @@ async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
     progress = ProgressLine(out)
     observer = _Observer(ledger, topics, producer)
     completed = False
-    worker_exit: int | None = None
     web_port = free_port()
     with worker_process(env, worker_log, web_port) as worker:
         took = await wait_until_ready(worker, web_port)
@@ -228,11 +233,11 @@ async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
             finally:
                 await consumer.stop()
         finally:
+            await observer.close()
             await producer.stop()
             progress.finish(progress_text(ledger, len(config.items), time.monotonic() - started))
         out.write("stopping the worker (SIGTERM; it drains in-flight work)\n")
         out.flush()
-    worker_exit = worker.popen.returncode
     return DemoRun(
         ledger=ledger,
         topics=topics,
@@ -241,6 +246,6 @@ async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
         timeout_s=config.timeout_s,
         trace_file=trace_file,
         worker_log=worker_log,
-        worker_exit=worker_exit,
+        worker_exit=worker.popen.returncode,
         unreadable_outputs=observer.unreadable,
     )
