@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]  # loadtest/ is run from the repository root
 SERVICE_FIELDS = {
     "items",
     "completed",
@@ -31,7 +32,9 @@ def test_backlog_scenario_prints_the_table_and_writes_the_result(
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
     argv = [sys.executable, "-m", "loadtest", "backlog", "--items", "300", "--partitions", "2"]
     argv += ["--out", str(tmp_path), "--timeout", "60"]
-    done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=110, check=False)
+    done = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=110, check=False
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "service / baseline" in done.stdout
     assert "ratio to naive" in done.stdout
