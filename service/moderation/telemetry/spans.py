@@ -27,7 +27,12 @@ def current_span(
     parent: Context | None,
     attributes: Mapping[str, AttributeValue],
 ) -> Iterator[Span]:
-    """A current span that records only the exception *type* on failure (privacy)."""
+    """A current span that records only the exception *type* on failure (privacy).
+
+    An ``error.type`` set inside the block wins over the escaping exception's: the LLM span
+    records the API error (``OverloadedError``) before the gateway raises its own wrapper
+    (``TierUnavailable``), and the span should name the cause, like the metrics do.
+    """
     with tracer.start_as_current_span(
         name,
         context=parent,
@@ -39,5 +44,12 @@ def current_span(
         try:
             yield span
         except BaseException as exc:
-            mark_error(span, exc)
+            if not _has_error_type(span):
+                mark_error(span, exc)
             raise
+
+
+def _has_error_type(span: Span) -> bool:
+    # The API's Span has no attribute getter; the SDK's recording span exposes ``attributes``.
+    attributes = getattr(span, "attributes", None)
+    return isinstance(attributes, Mapping) and attr.ERROR_TYPE in attributes
