@@ -145,7 +145,7 @@ async def _traffic(pipeline: Pipeline) -> Outcomes:
         )
 
     return await collect(
-        pipeline.bootstrap, pipeline.topics, done, 90, reviewer=REVIEWER, echo_trace=ECHO
+        pipeline.bootstrap, pipeline.topics, done, 60, reviewer=REVIEWER, echo_trace=ECHO
     )
 
 
