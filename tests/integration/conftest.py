@@ -70,6 +70,8 @@ def pipeline(
         yield made
     finally:
         made.stop_all()
+        for worker in made.workers:  # shown by pytest only when the test failed
+            print(f"--- {worker.log_path.name} (last lines) ---\n{worker.log_tail(25)}")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -7,6 +7,7 @@ human decision for an item with no open task is rejected to the dead-letter topi
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import MutableMapping
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ class FinalizeStage:
     topics: TopicNames
     clock: Clock = utc_clock
     deadline_hours: float = 24.0
+    task_wait_s: float = 5.0
 
     async def handle_task(self, inbound: Inbound) -> Outcome:
         """Remember an open task (from the human-review topic)."""
@@ -94,7 +96,10 @@ class FinalizeStage:
         if known is not None and known.decided and known.task.task_id == task.task_id:
             # A re-delivered copy of a task that was already decided: keep the decision.
             return Outcome((), "task_duplicate", request.content_id, request.tenant_id)
-        traceparent = next((v.decode() for k, v in inbound.headers if k == "traceparent"), None)
+        traceparent = next(
+            (v.decode(errors="replace") for k, v in inbound.headers if k == "traceparent" and v),
+            None,
+        )
         self.store[request.content_id] = TaskState(task, traceparent=traceparent).to_json()
         return Outcome((), "task_open", request.content_id, request.tenant_id)
 
@@ -111,7 +116,7 @@ class FinalizeStage:
             human = parse_payload(HumanDecision, inbound.value or b"")
         except ContractError as error:
             return invalid_input(inbound, self.topics, STAGE, error)
-        state = self._state(human.content_id)
+        state = await self._open_task(human.content_id)
         problem = self._mismatch(human, state)
         if problem is not None:
             code, message = problem
@@ -132,6 +137,16 @@ class FinalizeStage:
             human.content_id,
             human.tenant_id,
         )
+
+    async def _open_task(self, content_id: str) -> TaskState | None:
+        """The item's task; a reviewer's answer can overtake the task's own registration (the
+        two topics are read independently), so an unknown task is awaited for a short while."""
+        deadline = asyncio.get_running_loop().time() + self.task_wait_s
+        while (state := self._state(content_id)) is None:
+            if asyncio.get_running_loop().time() >= deadline:
+                return None
+            await asyncio.sleep(0.1)
+        return state
 
     def _state(self, content_id: str) -> TaskState | None:
         raw = self.store.get(content_id)

@@ -63,15 +63,18 @@ class RunnerConfig:
     send_retry_max_s: float = 5.0
 
 
+def _header_bytes(value: object) -> bytes:
+    if value is None:  # Kafka allows a header without a value
+        return b""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 def to_inbound(message: Any) -> Inbound:
     """Adapt a faust/aiokafka message to an :class:`Inbound` (headers normalised to tuples)."""
     raw_headers = getattr(message, "headers", None) or ()
     if isinstance(raw_headers, Mapping):
         raw_headers = list(raw_headers.items())
-    headers: Headers = tuple(
-        (str(name), value if isinstance(value, bytes) else str(value).encode())
-        for name, value in raw_headers
-    )
+    headers: Headers = tuple((str(name), _header_bytes(value)) for name, value in raw_headers)
     timestamp = getattr(message, "timestamp", None)
     return Inbound(
         topic=message.topic,

@@ -55,6 +55,10 @@ class ModerationApp(faust.App):
                     "and they will be processed again",
                     sum(left),
                 )
+        # Everything the runners took is finished or abandoned. Events still buffered (or held
+        # by a paused runner) were never started: faust's wait_empty would wait for them for
+        # ever, so commit what is acked and leave the rest to the next owner of the partition.
+        self.conf.stream_wait_empty = False
         await super().on_stop()
 
 

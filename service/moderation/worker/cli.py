@@ -76,8 +76,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
     from moderation.telemetry import setup
-    from moderation.worker.topics import contract_limits, ensure_topics
+    from moderation.worker.app import build_app
+    from moderation.worker.topics import changelog_topics, contract_limits, ensure_topics
 
+    telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
+    wiring = build_app(settings, telemetry, policies)
     if not args.no_create_topics:
         created = asyncio.run(
             ensure_topics(
@@ -86,17 +89,14 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_partitions,
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
+                compacted=changelog_topics(wiring.app),
             )
         )
         if created:
             log.info("created topics: %s", ", ".join(created))
-    telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
 
     import faust
 
-    from moderation.worker.app import build_app
-
-    wiring = build_app(settings, telemetry, policies)
     worker = faust.Worker(
         wiring.app,
         loglevel=settings.log_level,

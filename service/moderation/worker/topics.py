@@ -23,6 +23,7 @@ async def ensure_topics(
     replication: int,
     security: dict[str, object] | None = None,
     max_message_bytes: Mapping[str, int] | None = None,
+    compacted: Iterable[str] = (),
 ) -> list[str]:
     """Create each missing topic; returns the names it created. Existing topics are left as is.
 
@@ -31,11 +32,13 @@ async def ensure_topics(
     than Kafka's 1 MiB default) and refuses what they do not.
     """
     limits = max_message_bytes or {}
+    compact = set(compacted)
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(security or client_security()))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        missing = [name for name in dict.fromkeys(names) if name not in existing]
+        wanted = [*names, *compact]
+        missing = [name for name in dict.fromkeys(wanted) if name not in existing]
         if not missing:
             return []
         # Another worker may win the race to create them; that is fine.
@@ -46,9 +49,7 @@ async def ensure_topics(
                         name,
                         partitions,
                         replication,
-                        topic_configs=(
-                            {"max.message.bytes": str(limits[name])} if name in limits else None
-                        ),
+                        topic_configs=_configs(name, limits, compact),
                     )
                     for name in missing
                 ]
@@ -57,6 +58,22 @@ async def ensure_topics(
         return missing
     finally:
         await admin.close()
+
+
+def _configs(name: str, limits: Mapping[str, int], compact: set[str]) -> dict[str, str] | None:
+    configs: dict[str, str] = {}
+    if name in limits:
+        configs["max.message.bytes"] = str(limits[name])
+    if name in compact:
+        configs["cleanup.policy"] = "compact"
+    return configs or None
+
+
+def changelog_topics(app: object) -> list[str]:
+    """Changelog topics of the app's tables. faust creates them lazily, after its producer has
+    read the cluster's metadata, and the first table write then fails; so create them first."""
+    tables = getattr(app, "tables", {})
+    return [table.changelog_topic.get_topic_name() for table in tables.values()]
 
 
 BATCH_OVERHEAD_BYTES = 64 * 1024

@@ -131,7 +131,7 @@ async def test_review_clears_an_overflag_and_records_the_overturn(sim_url: str) 
 async def test_finalize_turns_a_reviewer_decision_into_the_final_one(sim_url: str) -> None:
     triage = TriageStage(classifier(sim_url, Tier.HAIKU, "claude-haiku-4-5"), POLICIES, TOPICS)
     review = ReviewStage(classifier(sim_url, Tier.SONNET, "claude-sonnet-4-6"), POLICIES, TOPICS)
-    finalize = FinalizeStage({}, TOPICS)
+    finalize = FinalizeStage({}, TOPICS, task_wait_s=0.2)
     first = await triage.handle(inbound(TOPICS.requests, request("[[sim: all=flag:hate:high]] x")))
     review_value = next(r.value for r in first.outputs if r.topic == TOPICS.review)
     second = await review.handle(inbound(TOPICS.review, review_value))
