@@ -8,10 +8,13 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
 
+from moderation.llm.gateway import CallContext
+from moderation.policy import Policy, PolicyBook, UnknownTenant
 from moderation.routing import Routing
 from moderation.settings import TopicNames
 from moderation.streaming.records import Inbound, Outbound, Outcome
@@ -23,6 +26,7 @@ from moderation_contracts import (
     Decision,
     DecisionStatus,
     Header,
+    HumanReviewTask,
     ModerationRequest,
     Payload,
     Tier,
@@ -209,6 +213,83 @@ def failure_handler(topics: TopicNames, stage: str) -> Callable[[Inbound, BaseEx
         )
 
     return on_failure
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """An item a model stage will judge: its tenant's policy and its labels."""
+
+    request: ModerationRequest
+    policy: Policy
+    context: CallContext
+    dedupe_key: Hashable
+
+    def outcome(self, outputs: tuple[Outbound, ...], seen: RecentlySeen) -> Outcome:
+        """The item's outcome; from now on a re-delivery of it is a duplicate."""
+        seen.add(self.dedupe_key)
+        request = self.request
+        return Outcome(
+            outputs,
+            outputs[0].route,
+            request.content_id,
+            request.tenant_id,
+            self.context.content_hash,
+        )
+
+
+def admit(
+    inbound: Inbound,
+    request: ModerationRequest,
+    policies: PolicyBook,
+    seen: RecentlySeen,
+    topics: TopicNames,
+    stage: str,
+) -> Admitted | Outcome:
+    """Resolve the tenant's policy and drop duplicates; an Outcome means: nothing to judge."""
+    try:
+        policy = policies.for_tenant(request.tenant_id)
+    except UnknownTenant as error:
+        letter = dead_letter(inbound, topics, stage, "unknown_tenant", str(error))
+        return Outcome((letter,), letter.route, request.content_id, request.tenant_id)
+    fingerprint = request_hash(request)
+    dedupe_key = (request.tenant_id, request.content_id, fingerprint, policy.version)
+    if dedupe_key in seen:
+        return Outcome((), "duplicate", request.content_id, request.tenant_id, fingerprint)
+    context = CallContext(
+        stage=stage,
+        tenant_id=request.tenant_id,
+        content_id=request.content_id,
+        content_hash=fingerprint,
+    )
+    return Admitted(request, policy, context, dedupe_key)
+
+
+def human_task(
+    request: ModerationRequest,
+    routing: Routing,
+    policy: Policy,
+    *,
+    triage: Verdict | None,
+    review: Verdict | None,
+    reason: str,
+    cost: CostBreakdown,
+    now: datetime,
+) -> HumanReviewTask:
+    """A task for reviewers; its id is stable per item so re-sends dedupe in their tools."""
+    assert routing.escalation is not None, "only escalations make human tasks"
+    return HumanReviewTask(
+        task_id=task_id_for(request.tenant_id, request.content_id),
+        request=request,
+        triage=triage,
+        review=review,
+        escalation_reason=routing.escalation,
+        reason=reason[:500],
+        priority=routing.priority,
+        review_deadline=review_deadline(now, policy.review_deadline(routing.priority)),
+        cost=cost,
+        trace_id=current_trace_id(),
+        created_at=now,
+    )
 
 
 class RecentlySeen:

@@ -6,29 +6,24 @@ from dataclasses import dataclass
 
 from moderation.cache.judge import Judge
 from moderation.llm.classify import Judgement
-from moderation.llm.gateway import CallContext
-from moderation.policy import Policy, PolicyBook, UnknownTenant
+from moderation.policy import Policy, PolicyBook
 from moderation.routing import Route, route_review
 from moderation.settings import TopicNames
 from moderation.stages.common import (
     Clock,
     RecentlySeen,
     add_costs,
-    current_trace_id,
-    dead_letter,
+    admit,
     decision,
+    human_task,
     invalid_input,
     output,
-    request_hash,
-    review_deadline,
-    task_id_for,
     utc_clock,
 )
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
     ContractError,
     DecisionStatus,
-    HumanReviewTask,
     ReviewRequest,
     parse_payload,
 )
@@ -53,31 +48,18 @@ class ReviewStage:
             review = parse_payload(ReviewRequest, inbound.value or b"")
         except ContractError as error:
             return invalid_input(inbound, self.topics, STAGE, error)
-        request = review.request
-        try:
-            policy = self.policies.for_tenant(request.tenant_id)
-        except UnknownTenant as error:
-            letter = dead_letter(inbound, self.topics, STAGE, "unknown_tenant", str(error))
-            return Outcome((letter,), letter.route, request.content_id, request.tenant_id)
-        fingerprint = request_hash(request)
         assert self.seen is not None
-        dedupe_key = (request.tenant_id, request.content_id, fingerprint, policy.version)
-        if dedupe_key in self.seen:
-            return Outcome((), "duplicate", request.content_id, request.tenant_id, fingerprint)
-        context = CallContext(
-            stage=STAGE,
-            tenant_id=request.tenant_id,
-            content_id=request.content_id,
-            content_hash=fingerprint,
-        )
+        admitted = admit(inbound, review.request, self.policies, self.seen, self.topics, STAGE)
+        if isinstance(admitted, Outcome):
+            return admitted
         judgement = await self.classifier.classify(
-            request, policy, context, triage=review.triage, reason=review.reason
+            review.request,
+            admitted.policy,
+            admitted.context,
+            triage=review.triage,
+            reason=review.reason,
         )
-        outputs = self.route(review, policy, judgement)
-        self.seen.add(dedupe_key)
-        return Outcome(
-            outputs, outputs[0].route, request.content_id, request.tenant_id, fingerprint
-        )
+        return admitted.outcome(self.route(review, admitted.policy, judgement), self.seen)
 
     def route(
         self, review: ReviewRequest, policy: Policy, judgement: Judgement
@@ -113,18 +95,14 @@ class ReviewStage:
                 overturned=overturned,
             )
             return (output(self.topics.decisions, made, key, routing.label, status),)
-        assert routing.escalation is not None
-        task = HumanReviewTask(
-            task_id=task_id_for(request.tenant_id, request.content_id),
-            request=request,
+        task = human_task(
+            request,
+            routing,
+            policy,
             triage=review.triage,
             review=verdict,
-            escalation_reason=routing.escalation,
-            reason=f"{review.reason}; {routing.reason}"[:500],
-            priority=routing.priority,
-            review_deadline=review_deadline(now, policy.review_deadline(routing.priority)),
+            reason=f"{review.reason}; {routing.reason}",
             cost=cost,
-            trace_id=current_trace_id(),
-            created_at=now,
+            now=now,
         )
         return (output(self.topics.human_review, task, key, routing.label),)
