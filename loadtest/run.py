@@ -50,7 +50,15 @@ def _topics(suffix: str) -> TopicNames:
 def worker_env(config: RunConfig) -> dict[str, str]:
     env = {"MODERATION_TRIAGE__MAX_IN_FLIGHT": str(config.window)}
     if config.batch:
-        env |= {"MODERATION_BATCH__ENABLED": "true", "MODERATION_BATCH__POLL_INTERVAL_S": "0.2"}
+        # A batch goes out when the window is full or after 500 ms; review gets a quarter.
+        env |= {
+            "MODERATION_BATCH__ENABLED": "true",
+            "MODERATION_BATCH__TIERS": "triage,review",
+            "MODERATION_BATCH__MAX_ITEMS": str(config.window),
+            "MODERATION_BATCH__MAX_WAIT_MS": "500",
+            "MODERATION_BATCH__POLL_INTERVAL_S": "0.2",
+            "MODERATION_REVIEW__MAX_IN_FLIGHT": str(max(32, config.window // 4)),
+        }
     return env | config.worker_env
 
 

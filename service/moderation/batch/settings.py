@@ -16,6 +16,11 @@ class BatchSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MODERATION_BATCH__", extra="ignore")
 
     enabled: bool = False
+    tiers: str = Field(
+        default="triage",
+        pattern=r"^(triage|review)(,(triage|review))*$",
+        description="comma-separated stages whose calls go through batches",
+    )
     max_items: int = Field(default=1_000, ge=1, le=100_000, description="items per batch")
     max_wait_ms: float = Field(default=2_000.0, gt=0, description="collect for at most this long")
     poll_interval_s: float = Field(default=1.0, gt=0)
@@ -25,3 +30,7 @@ class BatchSettings(BaseSettings):
         description="cancel and fall back to interactive calls after this long; keep it under "
         "MODERATION_ITEM_DEADLINE_S",
     )
+
+    def covers(self, stage: str) -> bool:
+        """True when batch mode is on for ``stage`` (``triage`` or ``review``)."""
+        return self.enabled and stage in self.tiers.split(",")

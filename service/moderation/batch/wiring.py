@@ -16,17 +16,18 @@ def batched(
     judge: Judge,
     settings: BatchSettings,
     *,
+    stage: str,
     api_key: str | None,
     base_url: str | None,
     tracer: Tracer,
     metrics: Metrics | None = None,
 ) -> Judge:
-    """``judge`` answered through Message Batches when enabled; unchanged otherwise.
+    """``judge`` answered through Message Batches when enabled for ``stage``; else unchanged.
 
     Batch calls use their own client (short timeouts, SDK retries for the create/poll calls);
     ``judge`` stays the interactive fallback.
     """
-    if not settings.enabled:
+    if not settings.covers(stage):
         return judge
     client = anthropic.AsyncAnthropic(
         api_key=api_key, base_url=base_url, timeout=30.0, max_retries=2, open_telemetry=False

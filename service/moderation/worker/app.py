@@ -164,10 +164,12 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
     # Speed and cost levers (loadtest/README.md): verdict cache (default on), batch mode (off).
     cache_settings = VerdictCacheSettings()
     verdicts = verdict_table(app, settings.topic_partitions, cache_settings)
+    batch_settings = BatchSettings()
     if Stage.TRIAGE in settings.stages:
         triage_judge = batched(
             classifier(Tier.HAIKU, settings.triage),
-            BatchSettings(),
+            batch_settings,
+            stage="triage",
             api_key=api_key,
             base_url=settings.anthropic_base_url,
             tracer=telemetry.tracer,
@@ -180,9 +182,16 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             runner("triage", settings.triage.max_in_flight, triage.handle),
         )
     if Stage.REVIEW in settings.stages:
-        review_judge = cached(
-            classifier(Tier.SONNET, settings.review), verdicts if cache_settings.review else None
+        review_judge = batched(
+            classifier(Tier.SONNET, settings.review),
+            batch_settings,
+            stage="review",
+            api_key=api_key,
+            base_url=settings.anthropic_base_url,
+            tracer=telemetry.tracer,
+            metrics=telemetry.metrics,
         )
+        review_judge = cached(review_judge, verdicts if cache_settings.review else None)
         review = ReviewStage(review_judge, policies, topics)
         agent(
             topics.review, "review", runner("review", settings.review.max_in_flight, review.handle)

@@ -218,3 +218,12 @@ async def test_a_batch_that_cannot_be_created_or_never_ends_falls_back() -> None
     await judge.classify(item("b"), policy(), context("b"))
     assert fallback.calls == ["b"]
     assert slow.canceled == ["b1"]
+
+
+def test_settings_choose_the_stages(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not BatchSettings().covers("triage"), "batch mode is off by default"
+    monkeypatch.setenv("MODERATION_BATCH__ENABLED", "true")
+    assert BatchSettings().covers("triage")
+    assert not BatchSettings().covers("review")
+    monkeypatch.setenv("MODERATION_BATCH__TIERS", "triage,review")
+    assert BatchSettings().covers("review")
