@@ -43,6 +43,7 @@ async def run(args: argparse.Namespace) -> int:
     producer = AIOKafkaProducer(bootstrap_servers=args.bootstrap, acks="all", linger_ms=5)
     await consumer.start()
     await producer.start()
+    print("baseline ready", flush=True)  # the load test waits for this line
     slots = asyncio.Semaphore(args.window)
     done = 0
     finished = asyncio.Event()

@@ -40,6 +40,16 @@ def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None 
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (Linux /proc; 0.0 where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
 def stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
     """SIGTERM, wait, then SIGKILL; returns the exit code."""
     if process.poll() is None:
@@ -152,5 +162,11 @@ def baseline(
     argv += ["--topic", topic, "--out-topic", out_topic, "--group", f"{topic}-baseline"]
     argv += ["--base-url", sim_url, "--api-key", API_KEY, "--count", str(count)]
     argv += ["--window", str(window)]
-    with child(argv, workdir / "baseline.log") as process:
+    log = workdir / "baseline.log"
+    with child(argv, log) as process:
+        deadline = time.monotonic() + 60
+        while "baseline ready" not in log.read_text(errors="replace"):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"baseline did not start; see {log}")
+            time.sleep(0.1)
         yield process

@@ -40,6 +40,10 @@ def table(result: dict[str, Any]) -> str:
                 f"{result['baseline_ratio']} (target >= {TARGETS['baseline_ratio_min']})",
             )
         )
+    cpu = f"{service.get('cpu_ms_per_item')}"
+    if baseline:
+        cpu += f" (baseline {baseline.get('cpu_ms_per_item')})"
+    lines.append(_row("worker CPU ms per item", cpu))
     lines.append(
         _row(
             "completed / lost / duplicate outputs",

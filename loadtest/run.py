@@ -165,15 +165,18 @@ async def _service(
 
     with ExitStack() as stack:
         if config.scenario is not Scenario.BACKLOG:
-            stack.enter_context(start())
+            child = stack.enter_context(start())
+            cpu0 = processes.cpu_seconds(child.pid)
             observed, lateness = await _drive(
                 bootstrap, topics.requests, outputs, items, shape, classify, config.timeout_s
             )
+            cpu_s = processes.cpu_seconds(child.pid) - cpu0
         else:
             # Fill the topic first, then let the worker at it.
             observed = measure.Observation()
             await kafka_io.publish(bootstrap, topics.requests, items, [0.0] * len(items), observed)
-            stack.enter_context(start())
+            child = stack.enter_context(start())
+            cpu0 = processes.cpu_seconds(child.pid)
             wanted = {item.request.content_id for item in items}
             await kafka_io.collect(
                 bootstrap,
@@ -184,7 +187,9 @@ async def _service(
                 config.timeout_s,
             )
             lateness = 0.0
+            cpu_s = processes.cpu_seconds(child.pid) - cpu0
     summary = _summary(observed, config.scenario, lateness)
+    summary["cpu_ms_per_item"] = round(cpu_s * 1000 / max(len(observed.terminal), 1), 3)
     summary["prompt_cache"] = prompt_cache(sim.stats())
     if trace_file is not None and trace_file.exists():
         summary["hop_overhead_ms"] = measure.hop_overheads(read_records(trace_file))
@@ -207,7 +212,8 @@ async def _baseline(
 
     with ExitStack() as stack:
         if config.scenario is not Scenario.BACKLOG:
-            stack.enter_context(start())
+            child = stack.enter_context(start())
+            cpu0 = processes.cpu_seconds(child.pid)
             observed, lateness = await _drive(
                 bootstrap,
                 topic,
@@ -217,10 +223,12 @@ async def _baseline(
                 kafka_io.baseline_classifier,
                 config.timeout_s,
             )
+            cpu_s = processes.cpu_seconds(child.pid) - cpu0
         else:
             observed = measure.Observation()
             await kafka_io.publish(bootstrap, topic, items, [0.0] * len(items), observed)
-            stack.enter_context(start())
+            child = stack.enter_context(start())
+            cpu0 = processes.cpu_seconds(child.pid)
             wanted = {item.request.content_id for item in items}
             await kafka_io.collect(
                 bootstrap,
@@ -231,7 +239,9 @@ async def _baseline(
                 config.timeout_s,
             )
             lateness = 0.0
+            cpu_s = processes.cpu_seconds(child.pid) - cpu0
     summary = _summary(observed, config.scenario, lateness)
+    summary["cpu_ms_per_item"] = round(cpu_s * 1000 / max(len(observed.terminal), 1), 3)
     summary["prompt_cache"] = prompt_cache(sim.stats())
     return summary
 
