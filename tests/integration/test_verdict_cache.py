@@ -64,3 +64,31 @@ async def test_with_the_cache_off_every_copy_is_judged(pipeline: Pipeline) -> No
     second = await _finals(pipeline, {"b": text})
     assert _calls(first.final("a") or {}) == 1
     assert _calls(second.final("b") or {}) == 1
+
+
+async def test_two_workers_give_copies_the_same_decision(pipeline: Pipeline) -> None:
+    """With two workers every copy still gets the original's decision; hits are partial.
+
+    Each worker's table holds what it wrote and what it restored at start; live updates from
+    the other worker do not arrive (faust-streaming issue #283, GlobalTable with several
+    instances), so a copy judged on the other worker pays once more. loadtest/README.md has
+    the figures.
+    """
+    token = uuid.uuid4().hex[:8]
+    texts = {
+        f"orig-{n}": f"[[sim: haiku=flag:spam:low]] Holiday photo {n} {token}" for n in range(6)
+    }
+    for _ in range(2):
+        await asyncio.to_thread(pipeline.worker().start)
+    first = await _finals(pipeline, texts)
+    copies = {f"copy-{n}-{k}": text for n, text in enumerate(texts.values()) for k in range(2)}
+    second = await _finals(pipeline, copies)
+    for n, original in enumerate(texts):
+        made = first.final(original)
+        assert made is not None
+        for k in range(2):
+            copy = second.final(f"copy-{n}-{k}")
+            assert copy is not None
+            assert (copy["status"], copy["categories"]) == (made["status"], made["categories"])
+    paid = sum(_calls(second.final(cid) or {}) for cid in copies)
+    assert paid < sum(_calls(first.final(cid) or {}) for cid in texts) * 2, "some copies hit"
