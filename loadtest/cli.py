@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--duplicates", type=float, default=0.2, help="share of exact duplicates")
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (one group)")
     parser.add_argument("--window", type=int, default=256, help="triage calls in flight")
     parser.add_argument("--batch", action="store_true", help="triage through Message Batches")
     parser.add_argument("--batch-delay", type=float, default=1.0, help="simulated batch time, s")
@@ -65,6 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         latency_ms=args.latency_ms,
         partitions=args.partitions,
         window=args.window,
+        workers=args.workers,
         baseline=not args.no_baseline,
         trace=not args.no_trace,
         batch=args.batch,

@@ -14,7 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,6 +122,7 @@ def worker(
     workdir: Path,
     extra_env: Mapping[str, str],
     trace_file: Path | None,
+    index: int = 0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """One ``moderation worker`` running every stage, ready when its /readyz answers."""
     port = free_port()
@@ -133,7 +134,7 @@ def worker(
         "MODERATION_APP_ID": app_id,
         "MODERATION_WEB_PORT": str(port),
         "MODERATION_WEB_HOST": "127.0.0.1",
-        "MODERATION_DATA_DIR": str(workdir / "worker-data"),
+        "MODERATION_DATA_DIR": str(workdir / f"worker-data-{index}"),
         "MODERATION_TOPIC_PARTITIONS": str(partitions),
         "MODERATION_LOG_LEVEL": "warn",
         "OTEL_TRACES_EXPORTER": "none",
@@ -143,9 +144,16 @@ def worker(
         **extra_env,
     }
     argv = [sys.executable, "-m", "moderation.cli", "worker"]
-    with child(argv, workdir / "worker.log", env) as process:
+    with child(argv, workdir / f"worker-{index}.log", env) as process:
         wait_http(f"http://127.0.0.1:{port}/readyz", 90, process)
         yield process
+
+
+@contextmanager
+def workers(count: int, **options: Any) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """``count`` workers in one consumer group (see :func:`worker` for ``options``)."""
+    with ExitStack() as stack:
+        yield [stack.enter_context(worker(**options, index=n)) for n in range(count)]
 
 
 @contextmanager

@@ -24,7 +24,7 @@ def table(result: dict[str, Any]) -> str:
     lines = [
         f"load test {result['run_id']}: scenario {result['scenario']}, {config['items']} items, "
         f"rate {config['rate']}/s, model latency {config['model_latency_ms']} ms, "
-        f"batch {'on' if config['batch'] else 'off'}",
+        f"batch {'on' if config['batch'] else 'off'}, workers {config.get('workers', 1)}",
         "",
         "throughput and loss",
         _row("service items/s", service["throughput_items_per_s"]),

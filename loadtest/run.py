@@ -33,6 +33,7 @@ class RunConfig:
     latency_ms: float
     partitions: int = 4
     window: int = 256
+    workers: int = 1
     baseline: bool = True
     trace: bool = True
     batch: bool = False
@@ -152,31 +153,35 @@ async def _service(
     classify = kafka_io.service_classifier(topics)
 
     def start() -> Any:
-        return processes.worker(
-            bootstrap,
-            sim.base_url,
-            topics,
-            f"lt-{suffix}",
-            config.partitions,
-            workdir,
-            worker_env(config),
-            trace_file,
+        return processes.workers(
+            config.workers,
+            bootstrap=bootstrap,
+            sim_url=sim.base_url,
+            topics=topics,
+            app_id=f"lt-{suffix}",
+            partitions=config.partitions,
+            workdir=workdir,
+            extra_env=worker_env(config),
+            trace_file=trace_file,
         )
+
+    def cpu(children: list[Any]) -> float:
+        return sum(processes.cpu_seconds(c.pid) for c in children)
 
     with ExitStack() as stack:
         if config.scenario is not Scenario.BACKLOG:
-            child = stack.enter_context(start())
-            cpu0 = processes.cpu_seconds(child.pid)
+            children = stack.enter_context(start())
+            cpu0 = cpu(children)
             observed, lateness = await _drive(
                 bootstrap, topics.requests, outputs, items, shape, classify, config.timeout_s
             )
-            cpu_s = processes.cpu_seconds(child.pid) - cpu0
+            cpu_s = cpu(children) - cpu0
         else:
             # Fill the topic first, then let the worker at it.
             observed = measure.Observation()
             await kafka_io.publish(bootstrap, topics.requests, items, [0.0] * len(items), observed)
-            child = stack.enter_context(start())
-            cpu0 = processes.cpu_seconds(child.pid)
+            children = stack.enter_context(start())
+            cpu0 = cpu(children)
             wanted = {item.request.content_id for item in items}
             await kafka_io.collect(
                 bootstrap,
@@ -187,7 +192,7 @@ async def _service(
                 config.timeout_s,
             )
             lateness = 0.0
-            cpu_s = processes.cpu_seconds(child.pid) - cpu0
+            cpu_s = cpu(children) - cpu0
     summary = _summary(observed, config.scenario, lateness)
     summary["cpu_ms_per_item"] = round(cpu_s * 1000 / max(len(observed.terminal), 1), 3)
     summary["prompt_cache"] = prompt_cache(sim.stats())
@@ -262,6 +267,7 @@ async def run(config: RunConfig) -> dict[str, Any]:
             "mix": {k.value: v for k, v in config.traffic.mix.items()},
             "duplicate_share": config.traffic.duplicate_share,
             "partitions": config.partitions,
+            "workers": config.workers,
             "worker_env": worker_env(config),
             "batch": config.batch,
         },
