@@ -39,6 +39,11 @@ def test_default_state_dir_is_per_address(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert BrokerSpec(port=9192).root != BrokerSpec(port=9092).root
 
 
+def test_cluster_id_never_looks_like_a_command_line_option() -> None:
+    # One id in 64 would start with '-' and make the storage tool's argument parser fail.
+    assert not any(new_cluster_id().startswith("-") for _ in range(2000))
+
+
 def test_cluster_id_is_sixteen_bytes_of_urlsafe_base64() -> None:
     cluster_id = new_cluster_id()
     assert len(cluster_id) == 22
