@@ -118,3 +118,30 @@ async def test_hard_outage_opens_the_circuit_and_follows_the_fail_mode(
         assert "fails open" in final["reason"]
     # Without the circuit every item would cost 2 calls; once open, calls stop.
     assert haiku_calls < len(items)
+
+
+async def test_a_tight_rate_limit_is_paced_not_hammered(pipeline: Pipeline) -> None:
+    """12 requests per minute per model class: the limiter learns it from the headers, waits
+    (bounded) for capacity, and what cannot wait follows the fail mode. Nothing is lost."""
+    with sim_api("--profile", "instant", "--rpm", "12", "--retry-after", "1") as api:
+        pipeline.sim_url = api.base_url
+        env = {**RESILIENCE_ENV, "MODERATION_TRIAGE__RATE_LIMIT_MAX_WAIT_S": "4"}
+        await asyncio.to_thread(pipeline.worker(**env).start)
+        items = [request(f"paced-{i}", f"a calm note about tea, number {i}") for i in range(18)]
+        await publish(pipeline.bootstrap, pipeline.topics.requests, items)
+        outcomes = await collect(pipeline.bootstrap, pipeline.topics, all_terminal(items), 90)
+        stats = api.stats()
+    haiku = stats["models"]["claude-haiku-4-5"]
+    made = report(
+        figures(
+            "API rate limit 12 rpm",
+            [item.content_id for item in items],
+            outcomes,
+            notes=f"haiku calls={haiku['requests']} answered 429={haiku['rate_limited']}",
+        )
+    )
+    assert made.lost == ()
+    assert haiku["succeeded"] >= 12, "the allowance is used"
+    # The limiter knows the remaining allowance from every answer's headers, so callers wait
+    # for capacity instead of collecting 429s (a few may race the first answers).
+    assert haiku["rate_limited"] <= 2
