@@ -278,7 +278,10 @@ async def collect(
         deadline = time.monotonic() + timeout
         while not until(outcomes):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"outcomes incomplete after {timeout}s: {summary(outcomes)}")
+                raise TimeoutError(
+                    f"outcomes incomplete after {timeout}s: {summary(outcomes)}; "
+                    f"seen content ids: {sorted(outcomes.decisions)[:80]}"
+                )
             batch = await consumer.getmany(timeout_ms=500)
             for tp, messages in batch.items():
                 for message in messages:

@@ -19,14 +19,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from opentelemetry.trace import Tracer
 
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
-from moderation.streaming.tracker import OffsetTracker
+from moderation.streaming.tracker import Admission, OffsetTracker
 from moderation.telemetry import Metrics
 from moderation.telemetry.kafka import consume_span, produce_span
 
@@ -34,6 +34,8 @@ _log = logging.getLogger(__name__)
 
 Handler = Callable[[Inbound], Awaitable[Outcome]]
 FailureHandler = Callable[[Inbound, BaseException], Outcome]
+Seek = Callable[[str, int, int], Awaitable[None]]
+"""Move the consumer's position of (topic, partition) back to an offset."""
 TraceParent = Callable[[Inbound], Headers]
 """Where to continue the trace when a record arrives without ``traceparent`` (e.g. a reviewer
 tool that does not echo it): headers holding the parent's context, or ``()`` for a new trace."""
@@ -99,8 +101,11 @@ class StageRunner:
         tracer: Tracer,
         metrics: Metrics | None = None,
         trace_parent: TraceParent | None = None,
+        seek: Seek | None = None,
     ) -> None:
         self.config = config
+        self._seek = seek
+        self._seek_sent: dict[tuple[str, int], tuple[int, float]] = {}
         self._trace_parent = trace_parent
         self._handler = handler
         self._on_failure = on_failure
@@ -123,9 +128,22 @@ class StageRunner:
         """The agent body: never raises for a bad record, never acks unfinished work."""
         async for event in events:
             await self._intake_open.wait()
+            message = event.message
+            partition = (message.topic, message.partition)
+            admission = self._tracker.admit(partition, message.offset)
+            if admission is Admission.GAP:
+                await self._recover_gap(partition, message.offset)
+                continue
+            if admission is Admission.IN_FLIGHT:
+                continue
+            if admission is Admission.DONE:
+                event.ack()
+                continue
+            if admission is Admission.BEHIND:
+                await self._until_idle(partition)
             await self._slots.acquire()
-            inbound = to_inbound(event.message)
-            self._tracker.start((inbound.topic, inbound.partition), inbound.offset, event)
+            inbound = to_inbound(message)
+            self._tracker.start(partition, inbound.offset, event)
             key = (inbound.topic, inbound.partition, inbound.key)
             previous = self._last_by_key.get(key)
             task = asyncio.create_task(
@@ -134,6 +152,45 @@ class StageRunner:
             self._last_by_key[key] = task
             self._tasks.add(task)
             task.add_done_callback(functools.partial(self._forget, key))
+
+    async def _recover_gap(self, partition: tuple[str, int], offset: int) -> None:
+        """Records before ``offset`` never reached us: seek back to the first missing one.
+
+        Later records keep arriving until the seek lands; they are skipped without an ack and
+        come again after it. A seek that did not land within a few seconds is sent again.
+        """
+        expected = self._tracker.expected(partition)
+        assert expected is not None
+        sent = self._seek_sent.get(partition)
+        now = asyncio.get_running_loop().time()
+        if sent is not None and sent[0] == expected and now - sent[1] < 5.0:
+            return
+        self._seek_sent[partition] = (expected, now)
+        topic, number = partition
+        _log.warning(
+            "stage %s: %s[%d] offsets %d..%d were not delivered; seeking back to %d",
+            self.config.stage,
+            topic,
+            number,
+            expected,
+            offset - 1,
+            expected,
+        )
+        if self._metrics is not None:
+            self._metrics.error("delivery_gap", self.config.stage)
+        if self._seek is not None:
+            await self._seek(topic, number, expected)
+
+    async def _until_idle(self, partition: tuple[str, int]) -> None:
+        """Wait until nothing of ``partition`` is in flight (a rewind behind running work)."""
+        while self._tracker.in_flight(partition):  # noqa: ASYNC110 - rare path, no waiters to keep
+            await asyncio.sleep(0.05)
+
+    def reset_positions(self, partitions: Iterable[tuple[str, int]]) -> None:
+        """Partitions were assigned anew: the consumer starts from the committed offsets."""
+        for partition in partitions:
+            self._tracker.reset(partition)
+            self._seek_sent.pop(partition, None)
 
     def _forget(self, key: tuple[str, int, bytes | None], task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

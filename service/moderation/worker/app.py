@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import faust
+from faust.types import TP
 
 from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
@@ -114,6 +115,21 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
     sender = FaustSender(app)
     topics = settings.topics
 
+    async def seek(topic: str, partition: int, offset: int) -> None:
+        # seek_wait runs on faust's consumer thread (a plain seek from here can stall the
+        # partition's fetcher) and moves faust's own read offset too.
+        await app.consumer.seek_wait({TP(topic, partition): offset})
+
+    async def on_assigned(sender: Any, *args: Any, **kwargs: Any) -> None:
+        assigned = args[0] if args else kwargs.get("assigned", ())
+        # The consumer restarts these from their committed offsets.
+        positions = [(tp.topic, tp.partition) for tp in assigned]
+        for made in wiring.runners.values():
+            made.reset_positions(positions)
+
+    # faust's Signal.connect stub wants a keyword-only ``signal``; it passes one at run time.
+    cast(Any, app.on_partitions_assigned).connect(on_assigned)
+
     def runner(
         stage: str,
         window: int,
@@ -133,6 +149,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             telemetry.tracer,
             telemetry.metrics,
             trace_parent,
+            seek=seek,
         )
         wiring.runners[f"{stage}:{handler.__name__}"] = made
         return made

@@ -208,3 +208,35 @@ async def test_same_key_items_run_in_offset_order_while_other_keys_overtake() ->
     await run_all(runner, items)
     assert order == ["b'b'2", "b'a'0", "b'a'1"]
     assert acks == [0, 1, 2]
+
+
+async def test_a_record_the_stream_never_delivered_is_fetched_again_not_committed_past() -> None:
+    acks: list[int] = []
+    handled: list[int] = []
+    feed: asyncio.Queue[FakeEvent | None] = asyncio.Queue()
+    everything = events(5, acks)
+    for item in everything:
+        if item.message.offset != 2:  # the consumer "drops" offset 2 on the way to us
+            feed.put_nowait(item)
+    seeks: list[int] = []
+
+    async def seek(topic: str, partition: int, offset: int) -> None:
+        seeks.append(offset)
+        for item in everything[offset:]:  # the broker redelivers from the seek position
+            feed.put_nowait(FakeEvent(item.message, acks))
+        feed.put_nowait(None)
+
+    async def source() -> AsyncIterator[FakeEvent]:
+        while (item := await feed.get()) is not None:
+            yield item
+
+    async def handler(inbound: Inbound) -> Outcome:
+        handled.append(inbound.offset)
+        return echo_outcome(inbound)
+
+    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER, seek=seek)
+    await runner.consume(source())
+    assert await runner.drain(5.0) == 0
+    assert seeks == [2]
+    assert sorted(handled) == [0, 1, 2, 3, 4], "every offset handled exactly once"
+    assert acks[:5] == [0, 1, 2, 3, 4], "acks stay in offset order across the gap"

@@ -62,3 +62,41 @@ def test_forget_drops_a_revoked_partition_without_releasing() -> None:
     tracker.start("p", 2, 2)
     assert tracker.forget("p") == [1, 2]
     assert tracker.in_flight() == 0
+
+
+def test_admit_reports_a_gap_instead_of_letting_the_commit_run_past_it() -> None:
+    from moderation.streaming.tracker import Admission
+
+    tracker: OffsetTracker[int] = OffsetTracker()
+    assert tracker.admit("p", 4) is Admission.START
+    tracker.start("p", 4, 4)
+    assert tracker.admit("p", 6) is Admission.GAP, "offset 5 never arrived"
+    assert tracker.expected("p") == 5
+    assert tracker.admit("p", 5) is Admission.START
+
+
+def test_admit_tells_redeliveries_apart() -> None:
+    from moderation.streaming.tracker import Admission
+
+    tracker: OffsetTracker[int] = OffsetTracker()
+    for offset in (10, 11, 12):
+        tracker.start("p", offset, offset)
+    assert tracker.finish("p", 10) == [10]
+    assert tracker.admit("p", 10) is Admission.DONE, "released: ack again, skip"
+    assert tracker.admit("p", 11) is Admission.IN_FLIGHT, "running: skip, no ack"
+    assert tracker.admit("p", 3) is Admission.BEHIND, "never seen, behind running work"
+    tracker.finish("p", 11)
+    tracker.finish("p", 12)
+    assert tracker.admit("p", 3) is Admission.START, "nothing in flight: a new run"
+
+
+def test_reset_forgets_positions_but_never_work_in_flight() -> None:
+    from moderation.streaming.tracker import Admission
+
+    tracker: OffsetTracker[int] = OffsetTracker()
+    tracker.start("p", 7, 7)
+    tracker.reset("p")
+    assert tracker.in_flight("p") == 1
+    tracker.finish("p", 7)
+    tracker.reset("p")
+    assert tracker.admit("p", 42) is Admission.START
