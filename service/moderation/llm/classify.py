@@ -10,12 +10,14 @@ import logging
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from moderation.errors import ConfigurationError, TierUnavailable
 from moderation.llm.gateway import CallContext, LlmReply, LlmRequest, ModelGateway
 from moderation.policy import Policy
 from moderation.prompts import (
     InvalidModelOutput,
+    PromptTier,
     parse_verdict_output,
     review_messages,
     system_blocks,
@@ -81,23 +83,34 @@ class Classifier:
     def __init__(self, gateway: ModelGateway, config: TierConfig) -> None:
         self._gateway = gateway
         self.config = config
+        # The stable prefix (system blocks, tool) per policy object: building it costs about as
+        # much CPU as the rest of an item's handling. Policies live as long as the PolicyBook,
+        # so the entry keeps its policy alive and the id cannot be reused.
+        self._prefixes: dict[int, tuple[Policy, list[Any], list[Any]]] = {}
+
+    def _prefix(self, policy: Policy) -> tuple[list[Any], list[Any]]:
+        cached = self._prefixes.get(id(policy))
+        if cached is None or cached[0] is not policy:
+            tier: PromptTier = "triage" if self.config.tier is Tier.HAIKU else "review"
+            cached = (policy, list(system_blocks(policy, tier)), [verdict_tool(policy)])
+            self._prefixes[id(policy)] = cached
+        return cached[1], cached[2]
 
     def build_request(
         self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
     ) -> LlmRequest:
+        system, tools = self._prefix(policy)
         if self.config.tier is Tier.HAIKU:
             messages = triage_messages(request)
-            system = system_blocks(policy, "triage")
         else:
             messages = review_messages(request, triage, reason)
-            system = system_blocks(policy, "review")
         thinking = self.config.thinking_budget
         return LlmRequest(
             model=self.config.model,
             max_tokens=self.config.max_tokens + thinking,
             system=system,
             messages=messages,
-            tools=[verdict_tool(policy)],
+            tools=tools,
             # Extended thinking only allows tool_choice "auto": the prompt then asks for the tool,
             # and an answer without it counts as invalid output (retried once).
             tool_choice={"type": "auto"} if thinking else {"type": "tool", "name": TOOL_NAME},

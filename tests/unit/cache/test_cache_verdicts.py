@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -45,6 +44,11 @@ def context(content_id: str) -> CallContext:
     return CallContext(stage="triage", content_id=content_id)
 
 
+def prompt_builder(config: TierConfig) -> Classifier:
+    """The real prompt builder (no gateway: it is never called here)."""
+    return Classifier(None, config)  # type: ignore[arg-type]
+
+
 @dataclass
 class FakeJudge:
     """Answers from a script per text and counts calls; optionally waits on a gate."""
@@ -58,7 +62,7 @@ class FakeJudge:
         self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
     ) -> LlmRequest:
         # The real prompt builder, so keys see exactly what a model would see.
-        return Classifier.build_request(self, request, policy, triage, reason)  # type: ignore[arg-type]
+        return prompt_builder(self.config).build_request(request, policy, triage, reason)
 
     async def classify(
         self,
@@ -113,8 +117,7 @@ def test_key_depends_on_what_the_model_sees_not_on_ids() -> None:
     call = judge.build_request(item("a", "hello there"), rules, None, "")
     assert list(call.messages) == list(user_turn(Tier.HAIKU, item("a", "hello there"), None, ""))
     review = TierConfig(Tier.SONNET, "claude-sonnet-4-6", 800)
-    reviewed = Classifier.build_request(
-        SimpleNamespace(config=review),  # type: ignore[arg-type]
+    reviewed = prompt_builder(review).build_request(
         item("a", "hello there"),
         rules,
         None,
