@@ -57,6 +57,10 @@ typecheck: $(STAMP) ## mypy, strict
 unit: $(STAMP) ## Only the unit tests (no I/O)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
 
+.PHONY: loadtest
+loadtest: $(STAMP) ## Run a load-test scenario (SCENARIO=steady|burst|backlog, ARGS=...) and print the table
+	$(BIN)/python -m loadtest $(or $(SCENARIO),backlog) $(or $(ARGS),--items 4000 --no-trace)
+
 .PHONY: docs
 docs: $(STAMP) ## Regenerate the README configuration table and the contract schemas
 	$(BIN)/python -m moderation.settings_doc --write README.md
