@@ -25,6 +25,10 @@ _FALLBACK = {
     "max_in_flight": "items processed concurrently by this stage in one worker",
     "max_tokens": "output token limit per call (terse structured output)",
     "backoff_max_s": "longest backoff between retries",
+    "enabled": "turn this feature on or off",
+    "poll_interval_s": "how often a submitted batch is polled",
+    "scope": "global: every worker reads every entry; partitioned: only its partitions'",
+    "table": "name of the faust table (its changelog topic is <group>-<table>-changelog)",
 }
 
 
@@ -56,9 +60,18 @@ def rows(model: type[BaseModel] = Settings, prefix: str = "MODERATION_") -> Iter
         yield f"| `{_variable(prefix, name, info)}` | `{_default(info.default)}` | {text} |"
 
 
+def _sections() -> Iterator[str]:
+    from moderation.batch.settings import BatchSettings
+    from moderation.cache.settings import VerdictCacheSettings
+
+    yield from rows()
+    yield from rows(VerdictCacheSettings, "MODERATION_VERDICT_CACHE__")
+    yield from rows(BatchSettings, "MODERATION_BATCH__")
+
+
 def table() -> str:
     header = "| variable | default | meaning |\n|---|---|---|"
-    return "\n".join([header, *rows()])
+    return "\n".join([header, *_sections()])
 
 
 def _section(text: str) -> str:
