@@ -8,11 +8,12 @@ import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from opentelemetry import trace
 
+from moderation.cache.judge import Judge
 from moderation.llm.gateway import CallContext
 from moderation.policy import Policy, PolicyBook, UnknownTenant
 from moderation.routing import Routing
@@ -213,6 +214,17 @@ def failure_handler(topics: TopicNames, stage: str) -> Callable[[Inbound, BaseEx
         )
 
     return on_failure
+
+
+@dataclass
+class ModelStage:
+    """What the two model stages share: a judge, the policies, the topics, a clock, a memory."""
+
+    classifier: Judge  # a Classifier, or one behind the verdict cache or batch mode
+    policies: PolicyBook
+    topics: TopicNames
+    clock: Clock = utc_clock
+    seen: RecentlySeen = field(default_factory=lambda: RecentlySeen())
 
 
 @dataclass(frozen=True)

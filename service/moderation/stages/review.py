@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from moderation.cache.judge import Judge
 from moderation.llm.classify import Judgement
-from moderation.policy import Policy, PolicyBook
+from moderation.policy import Policy
 from moderation.routing import Route, route_review
-from moderation.settings import TopicNames
 from moderation.stages.common import (
-    Clock,
-    RecentlySeen,
+    ModelStage,
     add_costs,
     admit,
     decision,
     human_task,
     invalid_input,
     output,
-    utc_clock,
 )
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
@@ -31,24 +25,12 @@ from moderation_contracts import (
 STAGE = "review"
 
 
-@dataclass
-class ReviewStage:
-    classifier: Judge  # a Classifier, or one behind the verdict cache or batch mode
-    policies: PolicyBook
-    topics: TopicNames
-    clock: Clock = utc_clock
-    seen: RecentlySeen | None = None
-
-    def __post_init__(self) -> None:
-        if self.seen is None:
-            self.seen = RecentlySeen()
-
+class ReviewStage(ModelStage):
     async def handle(self, inbound: Inbound) -> Outcome:
         try:
             review = parse_payload(ReviewRequest, inbound.value or b"")
         except ContractError as error:
             return invalid_input(inbound, self.topics, STAGE, error)
-        assert self.seen is not None
         admitted = admit(inbound, review.request, self.policies, self.seen, self.topics, STAGE)
         if isinstance(admitted, Outcome):
             return admitted

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from moderation.cache.judge import Judge
 from moderation.llm.classify import Judgement
-from moderation.policy import Policy, PolicyBook
+from moderation.policy import Policy
 from moderation.routing import Route, route_triage
-from moderation.settings import TopicNames
 from moderation.stages.common import (
-    Clock,
-    RecentlySeen,
+    ModelStage,
     add_costs,
     admit,
     current_trace_id,
@@ -19,7 +14,6 @@ from moderation.stages.common import (
     human_task,
     invalid_input,
     output,
-    utc_clock,
 )
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
@@ -34,24 +28,12 @@ from moderation_contracts import (
 STAGE = "triage"
 
 
-@dataclass
-class TriageStage:
-    classifier: Judge  # a Classifier, or one behind the verdict cache or batch mode
-    policies: PolicyBook
-    topics: TopicNames
-    clock: Clock = utc_clock
-    seen: RecentlySeen | None = None
-
-    def __post_init__(self) -> None:
-        if self.seen is None:
-            self.seen = RecentlySeen()
-
+class TriageStage(ModelStage):
     async def handle(self, inbound: Inbound) -> Outcome:
         try:
             request = parse_payload(ModerationRequest, inbound.value or b"")
         except ContractError as error:
             return invalid_input(inbound, self.topics, STAGE, error, reject=True)
-        assert self.seen is not None
         admitted = admit(inbound, request, self.policies, self.seen, self.topics, STAGE)
         if isinstance(admitted, Outcome):
             return admitted

@@ -112,7 +112,8 @@ class FallbackJudge:
     def build_request(
         self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
     ) -> LlmRequest:
-        return Classifier.build_request(self, request, policy, triage, reason)  # type: ignore[arg-type]
+        builder = Classifier(None, self.config)  # type: ignore[arg-type]  # never calls the API
+        return builder.build_request(request, policy, triage, reason)
 
     async def classify(
         self,
