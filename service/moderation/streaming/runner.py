@@ -34,8 +34,8 @@ _log = logging.getLogger(__name__)
 
 Handler = Callable[[Inbound], Awaitable[Outcome]]
 FailureHandler = Callable[[Inbound, BaseException], Outcome]
-Seek = Callable[[str, int, int], Awaitable[None]]
-"""Move the consumer's position of (topic, partition) back to an offset."""
+Refetch = Callable[[str, int, int, int], Awaitable[Sequence[Any]]]
+"""Read (topic, partition) offsets [start, end) again, straight from the broker."""
 TraceParent = Callable[[Inbound], Headers]
 """Where to continue the trace when a record arrives without ``traceparent`` (e.g. a reviewer
 tool that does not echo it): headers holding the parent's context, or ``()`` for a new trace."""
@@ -48,6 +48,16 @@ class Ackable(Protocol):
     def message(self) -> Any: ...
 
     def ack(self) -> bool: ...
+
+
+class _Reread:
+    """A record read again after faust dropped it; faust already acked it, so ack is a no-op."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+
+    def ack(self) -> bool:
+        return False
 
 
 class Sender(Protocol):
@@ -101,11 +111,10 @@ class StageRunner:
         tracer: Tracer,
         metrics: Metrics | None = None,
         trace_parent: TraceParent | None = None,
-        seek: Seek | None = None,
+        refetch: Refetch | None = None,
     ) -> None:
         self.config = config
-        self._seek = seek
-        self._seek_sent: dict[tuple[str, int], tuple[int, float]] = {}
+        self._refetch = refetch
         self._trace_parent = trace_parent
         self._handler = handler
         self._on_failure = on_failure
@@ -132,8 +141,7 @@ class StageRunner:
             partition = (message.topic, message.partition)
             admission = self._tracker.admit(partition, message.offset)
             if admission is Admission.GAP:
-                await self._recover_gap(partition, message.offset)
-                continue
+                await self._fill_gap(partition, message.offset)
             if admission is Admission.IN_FLIGHT:
                 continue
             if admission is Admission.DONE:
@@ -142,44 +150,60 @@ class StageRunner:
             if admission is Admission.BEHIND:
                 await self._until_idle(partition)
             await self._slots.acquire()
-            inbound = to_inbound(message)
-            self._tracker.start(partition, inbound.offset, event)
-            key = (inbound.topic, inbound.partition, inbound.key)
-            previous = self._last_by_key.get(key)
-            task = asyncio.create_task(
-                self._process(inbound, previous), name=f"item {inbound.where}"
-            )
-            self._last_by_key[key] = task
-            self._tasks.add(task)
-            task.add_done_callback(functools.partial(self._forget, key))
+            self._begin(to_inbound(message), event)
 
-    async def _recover_gap(self, partition: tuple[str, int], offset: int) -> None:
-        """Records before ``offset`` never reached us: seek back to the first missing one.
+    def _begin(self, inbound: Inbound, event: Ackable) -> None:
+        """Track and start one record (a slot is already held)."""
+        self._tracker.start((inbound.topic, inbound.partition), inbound.offset, event)
+        key = (inbound.topic, inbound.partition, inbound.key)
+        previous = self._last_by_key.get(key)
+        task = asyncio.create_task(self._process(inbound, previous), name=f"item {inbound.where}")
+        self._last_by_key[key] = task
+        self._tasks.add(task)
+        task.add_done_callback(functools.partial(self._forget, key))
 
-        Later records keep arriving until the seek lands; they are skipped without an ack and
-        come again after it. A seek that did not land within a few seconds is sent again.
+    async def _fill_gap(self, partition: tuple[str, int], offset: int) -> None:
+        """Records before ``offset`` never reached this stream: read them from the broker.
+
+        faust skips (and acks) records it fetched under an older consumer generation; left
+        alone, the commit would run past them. They are read again with a plain consumer and
+        processed before ``offset``, in order. Their offsets may already be committed, so the
+        window for a crash to lose them is as short as this read.
         """
         expected = self._tracker.expected(partition)
         assert expected is not None
-        sent = self._seek_sent.get(partition)
-        now = asyncio.get_running_loop().time()
-        if sent is not None and sent[0] == expected and now - sent[1] < 5.0:
-            return
-        self._seek_sent[partition] = (expected, now)
         topic, number = partition
         _log.warning(
-            "stage %s: %s[%d] offsets %d..%d were not delivered; seeking back to %d",
+            "stage %s: %s[%d] offsets %d..%d did not reach the stream; reading them again",
             self.config.stage,
             topic,
             number,
             expected,
             offset - 1,
-            expected,
         )
         if self._metrics is not None:
             self._metrics.error("delivery_gap", self.config.stage)
-        if self._seek is not None:
-            await self._seek(topic, number, expected)
+        missing: Sequence[Any] = []
+        if self._refetch is not None:
+            try:
+                missing = await self._refetch(topic, number, expected, offset)
+            except Exception as error:  # a failed re-read is logged loudly, never a crash
+                _log.error("stage %s: re-read failed: %s", self.config.stage, type(error).__name__)
+        for message in sorted(missing, key=lambda m: int(m.offset)):
+            if expected <= message.offset < offset:
+                await self._slots.acquire()
+                self._begin(to_inbound(message), _Reread(message))
+        if self._tracker.expected(partition) != offset:
+            _log.error(
+                "stage %s: %s[%d] offsets %d..%d could not be read again; they are lost",
+                self.config.stage,
+                topic,
+                number,
+                self._tracker.expected(partition),
+                offset - 1,
+            )
+            if self._metrics is not None:
+                self._metrics.error("delivery_gap_unrecovered", self.config.stage)
 
     async def _until_idle(self, partition: tuple[str, int]) -> None:
         """Wait until nothing of ``partition`` is in flight (a rewind behind running work)."""
@@ -190,7 +214,6 @@ class StageRunner:
         """Partitions were assigned anew: the consumer starts from the committed offsets."""
         for partition in partitions:
             self._tracker.reset(partition)
-            self._seek_sent.pop(partition, None)
 
     def _forget(self, key: tuple[str, int, bytes | None], task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)

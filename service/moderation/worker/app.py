@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import faust
-from faust.types import TP
 
 from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
@@ -33,6 +32,7 @@ from moderation.streaming.runner import RunnerConfig, StageRunner, TraceParent
 from moderation.telemetry import PartitionLag, Telemetry
 from moderation.worker.health import install_pages
 from moderation.worker.kafka_config import faust_credentials
+from moderation.worker.reread import read_range
 from moderation_contracts import Tier
 
 _log = logging.getLogger(__name__)
@@ -115,10 +115,8 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
     sender = FaustSender(app)
     topics = settings.topics
 
-    async def seek(topic: str, partition: int, offset: int) -> None:
-        # seek_wait runs on faust's consumer thread (a plain seek from here can stall the
-        # partition's fetcher) and moves faust's own read offset too.
-        await app.consumer.seek_wait({TP(topic, partition): offset})
+    async def refetch(topic: str, partition: int, start: int, end: int) -> list[Any]:
+        return await read_range(settings, topic, partition, start, end)
 
     async def on_assigned(sender: Any, *args: Any, **kwargs: Any) -> None:
         assigned = args[0] if args else kwargs.get("assigned", ())
@@ -149,7 +147,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             telemetry.tracer,
             telemetry.metrics,
             trace_parent,
-            seek=seek,
+            refetch=refetch,
         )
         wiring.runners[f"{stage}:{handler.__name__}"] = made
         return made

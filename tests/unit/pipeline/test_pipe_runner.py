@@ -210,33 +210,37 @@ async def test_same_key_items_run_in_offset_order_while_other_keys_overtake() ->
     assert acks == [0, 1, 2]
 
 
-async def test_a_record_the_stream_never_delivered_is_fetched_again_not_committed_past() -> None:
+async def test_a_record_the_stream_never_delivered_is_read_again_before_later_ones() -> None:
     acks: list[int] = []
     handled: list[int] = []
-    feed: asyncio.Queue[FakeEvent | None] = asyncio.Queue()
     everything = events(5, acks)
-    for item in everything:
-        if item.message.offset != 2:  # the consumer "drops" offset 2 on the way to us
-            feed.put_nowait(item)
-    seeks: list[int] = []
+    delivered = [item for item in everything if item.message.offset != 2]  # faust dropped 2
+    reads: list[tuple[int, int]] = []
 
-    async def seek(topic: str, partition: int, offset: int) -> None:
-        seeks.append(offset)
-        for item in everything[offset:]:  # the broker redelivers from the seek position
-            feed.put_nowait(FakeEvent(item.message, acks))
-        feed.put_nowait(None)
-
-    async def source() -> AsyncIterator[FakeEvent]:
-        while (item := await feed.get()) is not None:
-            yield item
+    async def refetch(topic: str, partition: int, start: int, end: int) -> list[FakeMessage]:
+        reads.append((start, end))
+        return [item.message for item in everything[start:end]]
 
     async def handler(inbound: Inbound) -> Outcome:
         handled.append(inbound.offset)
         return echo_outcome(inbound)
 
-    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER, seek=seek)
-    await runner.consume(source())
-    assert await runner.drain(5.0) == 0
-    assert seeks == [2]
+    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER, refetch=refetch)
+    await run_all(runner, delivered)
+    assert reads == [(2, 3)]
     assert sorted(handled) == [0, 1, 2, 3, 4], "every offset handled exactly once"
-    assert acks[:5] == [0, 1, 2, 3, 4], "acks stay in offset order across the gap"
+    # The re-read record's ack belongs to faust (it acked it when it dropped it); ours stay
+    # in order around it.
+    assert acks == [0, 1, 3, 4]
+
+
+async def test_an_unrecoverable_gap_is_reported_and_does_not_stall_the_partition() -> None:
+    acks: list[int] = []
+    delivered = [item for item in events(4, acks) if item.message.offset != 1]
+
+    async def handler(inbound: Inbound) -> Outcome:
+        return echo_outcome(inbound)
+
+    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER)
+    await run_all(runner, delivered)
+    assert acks == [0, 2, 3]
