@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -59,7 +60,9 @@ class ModerationApp(faust.App):
         # Everything the runners took is finished or abandoned. Events still buffered (or held
         # by a paused runner) were never started: faust's wait_empty would wait for them for
         # ever, so commit what is acked and leave the rest to the next owner of the partition.
-        self.conf.stream_wait_empty = False
+        with warnings.catch_warnings():  # faust warns when a used setting changes; intended here
+            warnings.simplefilter("ignore")
+            self.conf.stream_wait_empty = False
         await super().on_stop()
 
 
