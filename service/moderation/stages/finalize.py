@@ -103,9 +103,10 @@ class FinalizeStage:
         self.store[request.content_id] = TaskState(task, traceparent=traceparent).to_json()
         return Outcome((), "task_open", request.content_id, request.tenant_id)
 
-    def trace_parent(self, inbound: Inbound) -> tuple[tuple[str, bytes], ...]:
-        """A human decision without ``traceparent`` continues the trace of its task."""
-        state = self._state(inbound.key.decode(errors="replace")) if inbound.key else None
+    async def trace_parent(self, inbound: Inbound) -> tuple[tuple[str, bytes], ...]:
+        """A human decision without ``traceparent`` continues the trace of its task (which may
+        still be on its way: the same bounded wait as the decision itself)."""
+        state = await self._open_task(inbound.key.decode(errors="replace")) if inbound.key else None
         if state is None or state.traceparent is None:
             return ()
         return (("traceparent", state.traceparent.encode()),)

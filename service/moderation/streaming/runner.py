@@ -36,7 +36,7 @@ Handler = Callable[[Inbound], Awaitable[Outcome]]
 FailureHandler = Callable[[Inbound, BaseException], Outcome]
 Refetch = Callable[[str, int, int, int], Awaitable[Sequence[Any]]]
 """Read (topic, partition) offsets [start, end) again, straight from the broker."""
-TraceParent = Callable[[Inbound], Headers]
+TraceParent = Callable[[Inbound], Awaitable[Headers]]
 """Where to continue the trace when a record arrives without ``traceparent`` (e.g. a reviewer
 tool that does not echo it): headers holding the parent's context, or ``()`` for a new trace."""
 
@@ -232,7 +232,7 @@ class StageRunner:
                 inbound.offset,
                 inbound.key,
                 self.config.group,
-                self._parent_headers(inbound),
+                await self._parent_headers(inbound),
                 stage=self.config.stage,
             ) as span:
                 outcome = await self._run_handler(inbound)
@@ -259,11 +259,11 @@ class StageRunner:
         finally:
             self._slots.release()
 
-    def _parent_headers(self, inbound: Inbound) -> Headers:
+    async def _parent_headers(self, inbound: Inbound) -> Headers:
         if self._trace_parent is None or any(k == "traceparent" for k, _ in inbound.headers):
             return inbound.headers
         try:
-            return (*inbound.headers, *self._trace_parent(inbound))
+            return (*inbound.headers, *await self._trace_parent(inbound))
         except Exception:  # a lookup failure costs the trace link, never the item
             _log.warning("trace parent lookup failed for %s", inbound.where)
             return inbound.headers
