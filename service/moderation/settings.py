@@ -200,6 +200,11 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(
         default=30.0, ge=6, description="how long the group waits for a silent worker"
     )
+    stall_after_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="/livez fails when input waits but nothing moved for this long (restart me)",
+    )
     rebalance_timeout_s: float = Field(
         default=90.0, gt=0, description="must exceed item_deadline_s so in-flight work can finish"
     )

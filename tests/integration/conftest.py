@@ -66,6 +66,7 @@ def pipeline(
         app_id=f"it-{suffix}",
         workdir=tmp_path,
     )
+    made.supervise()
     try:
         yield made
     finally:

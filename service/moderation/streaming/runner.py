@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -128,6 +129,8 @@ class StageRunner:
         self._intake_open = asyncio.Event()
         self._intake_open.set()
         self.processed = 0
+        self.last_activity = time.monotonic()
+        """When a record last arrived or finished (for the stall watchdog behind /livez)."""
 
     @property
     def in_flight(self) -> int:
@@ -136,6 +139,7 @@ class StageRunner:
     async def consume(self, events: AsyncIterable[Ackable]) -> None:
         """The agent body: never raises for a bad record, never acks unfinished work."""
         async for event in events:
+            self.last_activity = time.monotonic()
             await self._intake_open.wait()
             message = event.message
             partition = (message.topic, message.partition)
@@ -216,6 +220,7 @@ class StageRunner:
             self._tracker.reset(partition)
 
     def _forget(self, key: tuple[str, int, bytes | None], task: asyncio.Task[None]) -> None:
+        self.last_activity = time.monotonic()
         self._tasks.discard(task)
         if self._last_by_key.get(key) is task:
             del self._last_by_key[key]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import warnings
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from moderation.stages.triage import TriageStage
 from moderation.streaming.records import Headers, Inbound, Outbound
 from moderation.streaming.runner import RunnerConfig, StageRunner, TraceParent
 from moderation.telemetry import PartitionLag, Telemetry
-from moderation.worker.health import install_pages
+from moderation.worker.health import install_pages, readiness
 from moderation.worker.kafka_config import faust_credentials
 from moderation.worker.reread import read_range
 from moderation_contracts import Tier
@@ -231,7 +232,29 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         decisions = runner("finalize", window, finalize.handle_decision, finalize.trace_parent)
         agent(topics.human_decisions, "finalize", decisions)
     app.runners = list(wiring.runners.values())
-    install_pages(app, telemetry)
+
+    ready_since: dict[str, float] = {}
+
+    def stalled() -> str | None:
+        """Input is waiting, nothing is in flight and nothing moved for ``stall_after_s``:
+        the consumer stopped delivering (seen with faust after some rebalances). Liveness
+        fails so the orchestrator restarts the worker, which resumes from committed offsets."""
+        runners = list(wiring.runners.values())
+        ready, _ = readiness(app)
+        if not ready:  # waiting for a rebalance is not a stall
+            ready_since.clear()
+            return None
+        now = time.monotonic()
+        since = ready_since.setdefault("at", now)
+        if not runners or any(r.in_flight for r in runners):
+            return None
+        idle = now - max(since, *(r.last_activity for r in runners))
+        if idle < settings.stall_after_s:
+            return None
+        waiting = sum(p.lag for p in consumer_lag(app, settings.group_id, sources))
+        return f"{waiting} records wait, no progress for {idle:.0f}s" if waiting else None
+
+    install_pages(app, telemetry, stalled)
     sources = frozenset(wiring.source_topics)
     telemetry.metrics.register_lag_source(lambda: consumer_lag(app, settings.group_id, sources))
     return wiring

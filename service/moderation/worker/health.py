@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import faust
@@ -22,9 +23,14 @@ def readiness(app: faust.App) -> tuple[bool, str]:
     return True, f"{len(assignment)} partitions assigned"
 
 
-def install_pages(app: faust.App, telemetry: Telemetry) -> None:
+def install_pages(
+    app: faust.App, telemetry: Telemetry, stalled: Callable[[], str | None] = lambda: None
+) -> None:
     @app.page("/livez")
     async def livez(web: Any, request: Any) -> Any:
+        problem = stalled()
+        if problem is not None:
+            return web.json({"status": "stalled", "detail": problem}, status=503)
         return web.json({"status": "alive"})
 
     @app.page("/readyz")
