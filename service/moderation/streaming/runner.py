@@ -131,6 +131,7 @@ class StageRunner:
         self.processed = 0
         self.last_activity = time.monotonic()
         """When a record last arrived or finished (for the stall watchdog behind /livez)."""
+        self._admission = asyncio.Lock()  # the consume loop and audit() start records in turn
 
     @property
     def in_flight(self) -> int:
@@ -141,20 +142,35 @@ class StageRunner:
         async for event in events:
             self.last_activity = time.monotonic()
             await self._intake_open.wait()
-            message = event.message
-            partition = (message.topic, message.partition)
-            admission = self._tracker.admit(partition, message.offset)
-            if admission is Admission.GAP:
-                await self._fill_gap(partition, message.offset)
-            if admission is Admission.IN_FLIGHT:
-                continue
-            if admission is Admission.DONE:
-                event.ack()
-                continue
-            if admission is Admission.BEHIND:
-                await self._until_idle(partition)
-            await self._slots.acquire()
-            self._begin(to_inbound(message), event)
+            async with self._admission:
+                await self._admit(event)
+
+    async def _admit(self, event: Ackable) -> None:
+        message = event.message
+        partition = (message.topic, message.partition)
+        admission = self._tracker.admit(partition, message.offset)
+        if admission is Admission.GAP:
+            await self._fill_gap(partition, message.offset)
+        if admission is Admission.IN_FLIGHT:
+            return
+        if admission is Admission.DONE:
+            event.ack()
+            return
+        if admission is Admission.BEHIND:
+            await self._until_idle(partition)
+        await self._slots.acquire()
+        self._begin(to_inbound(message), event)
+
+    async def audit(self, committed: Mapping[tuple[str, int], int]) -> None:
+        """Catch records faust committed without delivering them (trailing drops: no later
+        record arrives to reveal the gap). For each partition this runner reads, offsets
+        between its next expected one and faust's committed one are read again."""
+        async with self._admission:
+            for partition, offset in committed.items():
+                expected = self._tracker.expected(partition)
+                if expected is None or offset <= expected:
+                    continue
+                await self._fill_gap(partition, offset)
 
     def _begin(self, inbound: Inbound, event: Ackable) -> None:
         """Track and start one record (a slot is already held)."""

@@ -233,6 +233,15 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         agent(topics.human_decisions, "finalize", decisions)
     app.runners = list(wiring.runners.values())
 
+    async def audit_offsets() -> None:
+        # faust keeps committed offsets privately; there is no public getter.
+        committed = dict(getattr(app.consumer, "_committed_offset", {}))
+        positions = {(tp.topic, tp.partition): o for tp, o in committed.items() if o is not None}
+        for made in wiring.runners.values():
+            await made.audit(positions)
+
+    cast(Any, app).timer(5.0)(audit_offsets)  # faust's decorator is untyped
+
     ready_since: dict[str, float] = {}
 
     def stalled() -> str | None:

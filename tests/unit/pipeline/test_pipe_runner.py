@@ -244,3 +244,24 @@ async def test_an_unrecoverable_gap_is_reported_and_does_not_stall_the_partition
     runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER)
     await run_all(runner, delivered)
     assert acks == [0, 2, 3]
+
+
+async def test_audit_reads_records_committed_behind_the_runners_back() -> None:
+    acks: list[int] = []
+    handled: list[int] = []
+    everything = events(5, acks)
+
+    async def refetch(topic: str, partition: int, start: int, end: int) -> list[FakeMessage]:
+        return [item.message for item in everything[start:end]]
+
+    async def handler(inbound: Inbound) -> Outcome:
+        handled.append(inbound.offset)
+        return echo_outcome(inbound)
+
+    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER, refetch=refetch)
+    await run_all(runner, everything[:2])  # faust skipped (and committed) offsets 2..4
+    await runner.audit({("in", 0): 5, ("other", 0): 9})
+    assert await runner.drain(5.0) == 0
+    assert sorted(handled) == [0, 1, 2, 3, 4]
+    await runner.audit({("in", 0): 5})
+    assert sorted(handled) == [0, 1, 2, 3, 4], "nothing is read twice"
