@@ -14,19 +14,7 @@ from moderation_contracts import TierCost, Verdict
 
 def batch_params(call: LlmRequest) -> dict[str, Any]:
     """The ``params`` of a batch request: the same body the gateway sends interactively."""
-    params: dict[str, Any] = {
-        "model": call.model,
-        "max_tokens": call.max_tokens,
-        "system": list(call.system),
-        "messages": list(call.messages),
-    }
-    if call.tools:
-        params["tools"] = list(call.tools)
-    if call.tool_choice is not None:
-        params["tool_choice"] = dict(call.tool_choice)
-    if call.thinking_budget:
-        params["thinking"] = {"type": "enabled", "budget_tokens": call.thinking_budget}
-    return params
+    return call.body()
 
 
 def custom_id(sequence: int) -> str:

@@ -49,6 +49,22 @@ class LlmRequest:
     tool_choice: Mapping[str, Any] | None = None
     thinking_budget: int = 0
 
+    def body(self) -> dict[str, Any]:
+        """The Messages API request body (also a batch request's ``params``)."""
+        body: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": self.max_tokens,
+            "system": list(self.system),
+            "messages": list(self.messages),
+        }
+        if self.tools:
+            body["tools"] = list(self.tools)
+        if self.tool_choice is not None:
+            body["tool_choice"] = dict(self.tool_choice)
+        if self.thinking_budget:
+            body["thinking"] = {"type": "enabled", "budget_tokens": self.thinking_budget}
+        return body
+
 
 @dataclass(frozen=True)
 class LlmReply:
@@ -185,7 +201,7 @@ class ModelGateway:
         return self._limiters[model]
 
     async def create(self, request: LlmRequest, context: CallContext) -> LlmReply:
-        kwargs = _call_arguments(request)
+        kwargs = request.body()
         started = time.perf_counter()
         with llm_span(
             self._tracer,
@@ -327,19 +343,3 @@ def _unavailable(model: str, error: Exception, attempts: int) -> TierUnavailable
     status = error.status_code if isinstance(error, anthropic.APIStatusError) else None
     what = f"HTTP {status} {type(error).__name__}" if status else type(error).__name__
     return TierUnavailable(model, f"{what} after {attempts} attempt(s)", status=status)
-
-
-def _call_arguments(request: LlmRequest) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {
-        "model": request.model,
-        "max_tokens": request.max_tokens,
-        "system": list(request.system),
-        "messages": list(request.messages),
-    }
-    if request.tools:
-        kwargs["tools"] = list(request.tools)
-    if request.tool_choice is not None:
-        kwargs["tool_choice"] = dict(request.tool_choice)
-    if request.thinking_budget:
-        kwargs["thinking"] = {"type": "enabled", "budget_tokens": request.thinking_budget}
-    return kwargs
