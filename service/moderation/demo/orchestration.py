@@ -24,7 +24,6 @@ from moderation.demo.ledger import Ledger
 from moderation.demo.processes import (
     ChildProcess,
     DemoError,
-    changelog_topics,
     demo_topics,
     wait_until_ready,
     worker_env,
@@ -194,7 +193,7 @@ async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
     worker_log = config.run_dir / WORKER_LOG_NAME
     app_id = f"demo-{config.suffix}"
     await ensure_topics(config.bootstrap, topics.all(), config.partitions, 1)
-    await create_compacted(config.bootstrap, changelog_topics(app_id), config.partitions)
+    await create_compacted(config.bootstrap, (topics.finalize_state,), config.partitions)
     ledger = Ledger(config.items, topics.human_decisions)
     env = worker_env(
         os.environ,

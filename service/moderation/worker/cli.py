@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
     from moderation.telemetry import setup
     from moderation.worker.app import build_app
-    from moderation.worker.topics import changelog_topics, contract_limits, ensure_topics
+    from moderation.worker.topics import contract_limits, ensure_topics
 
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
     wiring = build_app(settings, telemetry, policies)
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_partitions,
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
-                compacted=changelog_topics(wiring.app),
+                compacted=(settings.topics.finalize_state,),
             )
         )
         if created:

@@ -69,13 +69,6 @@ def _configs(name: str, limits: Mapping[str, int], compact: set[str]) -> dict[st
     return configs or None
 
 
-def changelog_topics(app: object) -> list[str]:
-    """Changelog topics of the app's tables. faust creates them lazily, after its producer has
-    read the cluster's metadata, and the first table write then fails; so create them first."""
-    tables = getattr(app, "tables", {})
-    return [table.changelog_topic.get_topic_name() for table in tables.values()]
-
-
 BATCH_OVERHEAD_BYTES = 64 * 1024
 """Room for the record batch, key and headers around the largest payload a contract allows."""
 
@@ -89,5 +82,7 @@ def contract_limits(topics: TopicNames) -> dict[str, int]:
         topics.decisions: contract_topics.DECISIONS,
         topics.human_decisions: contract_topics.HUMAN_DECISIONS,
         topics.deadletter: contract_topics.DEAD_LETTERS,
+        topics.finalize_events: contract_topics.FINALIZE_EVENTS,
+        topics.finalize_state: contract_topics.FINALIZE_STATE,
     }
     return {name: spec.max_message_bytes + BATCH_OVERHEAD_BYTES for name, spec in specs.items()}
