@@ -65,7 +65,12 @@ class TopicNames(BaseModel):
             self.human_decisions,
             self.deadletter,
             self.finalize_events,
+            self.finalize_state,
         )
+
+    def compacted(self) -> tuple[str, ...]:
+        """Topics that keep the latest record per key (created with cleanup.policy=compact)."""
+        return (self.finalize_state,)
 
 
 class ModelTier(BaseModel):

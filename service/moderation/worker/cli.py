@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_partitions,
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
-                compacted=(settings.topics.finalize_state,),
+                compacted=settings.topics.compacted(),
             )
         )
         if created:
