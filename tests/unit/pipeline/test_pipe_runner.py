@@ -276,7 +276,10 @@ async def test_trace_parent_headers_replace_the_records_own_of_the_same_name() -
         assert await stage.drain(5.0) == 0
     assert traced.consumer_parents() == ["00f067aa0ba902b7", "b7ad6b7169203331"]
     sent_trace_ids = [dict(headers)["traceparent"].split(b"-")[1] for headers in broker.headers]
-    assert sent_trace_ids == [b"4bf92f3577b34da6a3ce929d0e0e4736", b"0af7651916cd43dd8448eb211c80319c"]
+    assert sent_trace_ids == [
+        b"4bf92f3577b34da6a3ce929d0e0e4736",
+        b"0af7651916cd43dd8448eb211c80319c",
+    ]
 
 
 async def test_a_failing_trace_parent_lookup_keeps_the_records_headers_and_the_item() -> None:
