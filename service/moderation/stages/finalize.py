@@ -74,6 +74,8 @@ from moderation_contracts import (
 STAGE = "finalize"
 ORIGIN_TRACEPARENT = "moderation-origin-traceparent"
 """Header on finalize events: the traceparent the original record carried, if any."""
+EVENT_KIND = "moderation-finalize-event"
+"""Header on finalize events: task, decision or expire (read without parsing the payload)."""
 
 _log = logging.getLogger(__name__)
 
@@ -121,7 +123,9 @@ class FinalizeIntake:
         except ContractError as error:
             return invalid_input(inbound, self.topics, STAGE, error)
         event = event.model_copy(update={"traceparent": traceparent})
-        headers: Headers = ((ORIGIN_TRACEPARENT, traceparent.encode()),) if traceparent else ()
+        headers: Headers = ((EVENT_KIND, str(event.kind).encode()),)
+        if traceparent:
+            headers = (*headers, (ORIGIN_TRACEPARENT, traceparent.encode()))
         record = Outbound(
             topic=self.topics.finalize_events,
             key=content_id.encode(),
@@ -236,13 +240,15 @@ class FinalizeStage:
     park_max_items: int = 10000
 
     async def trace_parent(self, inbound: Inbound) -> Headers:
-        """Continue the trace of the original record, or, for an answer that carried none,
-        the trace of its task."""
-        origin = _traceparent(inbound.headers, ORIGIN_TRACEPARENT)
-        if origin is None and inbound.key:
-            state = self.store.get(inbound.partition, inbound.key.decode(errors="replace"))
-            origin = state.traceparent if state is not None else None
-        return (("traceparent", origin.encode()),) if origin else ()
+        """A reviewer's answer joins the trace of its task, echoed ``traceparent`` or not: its
+        parent is the send that published the task. Other events keep their own headers (the
+        re-key hop's send)."""
+        if _traceparent(inbound.headers, EVENT_KIND) != FinalizeEventKind.DECISION:
+            return ()
+        state = self.store.get(inbound.partition, (inbound.key or b"").decode(errors="replace"))
+        parent = state.traceparent if state is not None and state.task is not None else None
+        parent = parent or _traceparent(inbound.headers, ORIGIN_TRACEPARENT)
+        return (("traceparent", parent.encode()),) if parent else ()
 
     async def handle(self, inbound: Inbound) -> Outcome:
         try:
