@@ -165,7 +165,8 @@ async def test_every_hop_of_an_item_from_haiku_to_its_human_decision_is_in_one_t
         f"send {t.human_review}",
         "PRODUCER",
         (
-            # The answer carried no traceparent: its event continues the trace of its task.
+            # The answer carried no traceparent: its event continues the trace of its task,
+            # as a child of the send that published the task.
             (
                 f"process {t.finalize_events}",
                 "CONSUMER",
@@ -174,14 +175,24 @@ async def test_every_hop_of_an_item_from_haiku_to_its_human_decision_is_in_one_t
                     (f"send {t.finalize_state}", "PRODUCER", ()),
                 ),
             ),
-            # The task's event continues the trace of the task record (its origin), not the
-            # re-key's producer span.
+            # The task goes through the re-key hop like any record.
             (
-                f"process {t.finalize_events}",
+                f"process {t.human_review}",
                 "CONSUMER",
-                ((f"send {t.finalize_state}", "PRODUCER", ()),),
+                (
+                    (
+                        f"send {t.finalize_events}",
+                        "PRODUCER",
+                        (
+                            (
+                                f"process {t.finalize_events}",
+                                "CONSUMER",
+                                ((f"send {t.finalize_state}", "PRODUCER", ()),),
+                            ),
+                        ),
+                    ),
+                ),
             ),
-            (f"process {t.human_review}", "CONSUMER", (rekeyed,)),
         ),
     )
     assert trees.pop(trace_id) == (

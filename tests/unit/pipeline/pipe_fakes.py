@@ -108,8 +108,13 @@ async def until(condition: Callable[[], bool], what: str, limit_s: float = 5.0) 
         raise AssertionError(f"never happened: {what}") from None
 
 
-async def still_waiting(task: asyncio.Task[Any], turns: int = 50) -> bool:
-    """Whether ``task`` is still not done after the loop had ``turns`` chances to run it."""
-    for _ in range(turns):
+async def turns(count: int = 50) -> None:
+    """Give every ready task of the event loop ``count`` chances to run."""
+    for _ in range(count):
         await asyncio.sleep(0)
+
+
+async def still_waiting(task: asyncio.Task[Any]) -> bool:
+    """Whether ``task`` is still not done after everything ready had its chances to run."""
+    await turns()
     return not task.done()

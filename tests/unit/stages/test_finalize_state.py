@@ -18,6 +18,7 @@ import pytest
 from moderation.settings import TopicNames
 from moderation.stages.common import task_id_for
 from moderation.stages.finalize import (
+    EVENT_KIND,
     ORIGIN_TRACEPARENT,
     FinalizeIntake,
     FinalizeStage,
@@ -294,28 +295,34 @@ async def test_an_earlier_task_generation_read_again_does_not_reopen_the_item() 
 
 async def test_expiry_dead_letters_only_the_answers_parked_longer_than_the_bound() -> None:
     finalize = Finalize(park_max_age_s=100)
-    old = answer(content_id="c1")
-    await finalize.answer(old)  # parked at T0, read from offset 0
-    finalize.clock.advance(60)
+    first = answer(content_id="c1")
+    await finalize.answer(first)  # parked at T0, read from offset 0
+    finalize.clock.advance(10)
+    second = answer(HumanAction.ESCALATE, content_id="c1")
+    await finalize.answer(second)  # parked at T0+10s, offset 2
+    finalize.clock.advance(50)
     young = answer(HumanAction.REMOVE, content_id="c1")
-    await finalize.answer(young)  # parked at T0+60s, offset 2
+    await finalize.answer(young)  # parked at T0+60s, offset 4
     finalize.clock.advance(60)
     expired = await finalize.expire("c1")
     assert expired.route == "expired"
-    (letter,) = letters(expired)
-    assert letter["error_code"] == "no_open_task"
-    assert (letter["source_topic"], letter["source_partition"], letter["source_offset"]) == (
-        TOPICS.human_decisions,
-        ANSWER_PARTITION,
-        0,
-    )
-    assert original(letter) == old
+    assert decisions(expired) == []
+    old = letters(expired)
+    assert [letter["error_code"] for letter in old] == ["no_open_task"] * 2
+    assert [
+        (letter["source_topic"], letter["source_partition"], letter["source_offset"])
+        for letter in old
+    ] == [
+        (TOPICS.human_decisions, ANSWER_PARTITION, 0),
+        (TOPICS.human_decisions, ANSWER_PARTITION, 2),
+    ]
+    assert [original(letter) for letter in old] == [first, second]
     assert [p.decision for p in states(expired)["c1"].parked] == [young]
     assert (await finalize.expire("c1")).outputs == (), "the young answer is not due yet"
     finalize.clock.advance(41)
-    (second,) = letters(await finalize.expire("c1"))
-    assert second["source_offset"] == 2
-    assert original(second) == young
+    (last,) = letters(await finalize.expire("c1"))
+    assert last["source_offset"] == 4
+    assert original(last) == young
     assert finalize.store.get(PARTITION, "c1").parked == []  # type: ignore[union-attr]
 
 
@@ -344,25 +351,39 @@ async def test_parking_past_the_partitions_bound_dead_letters_the_oldest_answer(
     assert [d.status for d in decisions(await finalize.task(task("b")))] == ["allowed"]
 
 
-async def test_the_trace_continues_the_origin_header_or_else_the_tasks_trace() -> None:
+async def test_an_answer_joins_the_trace_of_its_task_whether_or_not_it_echoed_one() -> None:
     finalize = Finalize()
-    with_trace: Headers = (("traceparent", TRACE_TASK.encode()),)
-    task_event = await finalize.event(TOPICS.human_review, dump_payload(task()), with_trace)
+    task_trace = (("traceparent", TRACE_TASK.encode()),)
+    answer_trace = (("traceparent", TRACE_ANSWER.encode()),)
+    task_event = await finalize.event(TOPICS.human_review, dump_payload(task()), task_trace)
     assert (ORIGIN_TRACEPARENT, TRACE_TASK.encode()) in task_event.headers
-    assert await finalize.stage.trace_parent(task_event) == (("traceparent", TRACE_TASK.encode()),)
+    assert parse_payload(FinalizeEvent, task_event.value or b"").traceparent == TRACE_TASK
+    assert await finalize.stage.trace_parent(task_event) == (), "a task keeps the re-key's trace"
     await finalize.stage.handle(task_event)
-    # A reviewer tool that does not echo traceparent: the answer continues the task's trace.
     silent = await finalize.event(TOPICS.human_decisions, dump_payload(answer()))
     assert all(name != ORIGIN_TRACEPARENT for name, _ in silent.headers)
-    assert await finalize.stage.trace_parent(silent) == (("traceparent", TRACE_TASK.encode()),)
-    # One that does: its own trace wins.
-    echoed = await finalize.event(
-        TOPICS.human_decisions, dump_payload(answer()), (("traceparent", TRACE_ANSWER.encode()),)
+    assert await finalize.stage.trace_parent(silent) == task_trace
+    echoed = await finalize.event(TOPICS.human_decisions, dump_payload(answer()), answer_trace)
+    assert (ORIGIN_TRACEPARENT, TRACE_ANSWER.encode()) in echoed.headers
+    assert await finalize.stage.trace_parent(echoed) == task_trace, "the task's trace wins"
+
+
+async def test_an_answer_without_a_known_task_trace_continues_its_own_if_it_has_one() -> None:
+    finalize = Finalize()
+    answer_trace = (("traceparent", TRACE_ANSWER.encode()),)
+    await finalize.task(task("untraced"))  # its record carried no traceparent
+    for content_id in ("untraced", "unknown"):
+        echoed = await finalize.event(
+            TOPICS.human_decisions, dump_payload(answer(content_id=content_id)), answer_trace
+        )
+        assert await finalize.stage.trace_parent(echoed) == answer_trace, content_id
+    await finalize.answer(answer(content_id="parked"))
+    parked_again = await finalize.event(
+        TOPICS.human_decisions, dump_payload(answer(content_id="parked")), answer_trace
     )
-    assert await finalize.stage.trace_parent(echoed) == (("traceparent", TRACE_ANSWER.encode()),)
-    # Neither: the record keeps its own headers.
-    stray = await finalize.event(TOPICS.human_decisions, dump_payload(answer(content_id="c9")))
-    assert await finalize.stage.trace_parent(stray) == ()
+    assert await finalize.stage.trace_parent(parked_again) == answer_trace
+    silent = await finalize.event(TOPICS.human_decisions, dump_payload(answer(content_id="x")))
+    assert await finalize.stage.trace_parent(silent) == (), "nothing to continue: its own headers"
 
 
 @pytest.mark.parametrize("topic", [TOPICS.human_review, TOPICS.human_decisions])
@@ -398,7 +419,7 @@ async def test_the_rekey_step_publishes_one_event_keyed_by_content_id(
     outcome = await FinalizeIntake(TOPICS).handle(inbound)
     (record,) = outcome.outputs
     assert (record.topic, record.key, record.partition) == (TOPICS.finalize_events, b"c7", None)
-    assert record.headers == ()
+    assert record.headers == ((EVENT_KIND, str(kind).encode()),)
     event = parse_payload(FinalizeEvent, record.value)
     assert (event.kind, event.content_id, event.traceparent) == (kind, "c7", None)
     assert event.source == Source(topic=topic, partition=3, offset=41)
