@@ -77,6 +77,9 @@ ORIGIN_TRACEPARENT = "moderation-origin-traceparent"
 EVENT_KIND = "moderation-finalize-event"
 """Header on finalize events: task, decision or expire (read without parsing the payload)."""
 
+MAX_PARKED_PER_ITEM = 64
+"""At most this many early answers wait for one item (FinalizeState.parked's bound)."""
+
 _log = logging.getLogger(__name__)
 
 _ESCALATED_PRIORITY = {
@@ -309,7 +312,18 @@ class FinalizeStage:
         inbound: Inbound,
     ) -> tuple[str, FinalizeState]:
         if state.task is None:  # the answer overtook its task: park it until the task arrives
-            state = state.model_copy(update={"parked": [*state.parked, answer]})
+            parked = [*state.parked, answer]
+            while len(parked) > MAX_PARKED_PER_ITEM:  # the contract's bound for one item
+                outputs.append(
+                    self._letter(
+                        parked.pop(0),
+                        inbound,
+                        "no_open_task",
+                        f"no human-review task for content_id {state.content_id}; more than "
+                        f"{MAX_PARKED_PER_ITEM} answers for it were waiting",
+                    )
+                )
+            state = state.model_copy(update={"parked": parked})
             outputs.append(self.store.put(inbound.partition, state))
             self._enforce_park_bound(inbound.partition, outputs, inbound)
             return "parked", self.store.get(inbound.partition, state.content_id) or state
@@ -379,6 +393,13 @@ class FinalizeStage:
         human = answer.decision
         task = state.task
         assert task is not None
+        answered = human.task_id
+        if (
+            human.action is HumanAction.ESCALATE
+            and answered is not None
+            and task.task_id.startswith(f"{answered}-e")
+        ):
+            return "duplicate", state  # that escalation was applied: this is a re-delivery
         problem = self._mismatch(human, state)
         if problem is not None:
             code, message = problem

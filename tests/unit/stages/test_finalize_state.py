@@ -460,3 +460,36 @@ async def test_the_sweep_asks_for_expiry_of_old_parked_answers_and_does_not_repe
     finalize.store.revoked([(TOPICS.finalize_events, PARTITION)])
     assert finalize.store.get(PARTITION, "old") is None
     assert await finalize.store.sweep(sent, age, finalize.clock()) == 0
+
+
+async def test_a_redelivered_escalation_is_a_duplicate_not_a_dead_letter() -> None:
+    finalize = Finalize()
+    await finalize.task(task())
+    escalate = answer(HumanAction.ESCALATE, task_id=task().task_id)
+    first = await finalize.answer(escalate)
+    assert first.route == "escalated"
+    again = await finalize.answer(escalate)  # read again after a crash, or a producer retry
+    assert (again.route, letters(again), on(again, TOPICS.human_review)) == ("duplicate", [], [])
+
+
+async def test_a_stale_allow_for_an_escalated_task_is_still_refused() -> None:
+    finalize = Finalize()
+    await finalize.task(task())
+    await finalize.answer(answer(HumanAction.ESCALATE, task_id=task().task_id))
+    stale = await finalize.answer(answer(HumanAction.ALLOW, task_id=task().task_id))
+    assert [letter["error_code"] for letter in letters(stale)] == ["task_mismatch"]
+    assert decisions(stale) == []
+
+
+async def test_one_item_never_parks_more_answers_than_its_state_can_hold() -> None:
+    from moderation.stages.finalize import MAX_PARKED_PER_ITEM
+
+    finalize = Finalize(park_max_items=1000)
+    for _ in range(MAX_PARKED_PER_ITEM):
+        assert (await finalize.answer(answer())).route == "parked"
+    overflow = await finalize.answer(answer())
+    assert [letter["error_code"] for letter in letters(overflow)] == ["no_open_task"]
+    (kept,) = states(overflow).values()
+    assert len(kept.parked) == MAX_PARKED_PER_ITEM
+    # What is written can be read back: the state stays within its contract.
+    assert parse_payload(FinalizeState, dump_payload(kept)) == kept
