@@ -31,6 +31,7 @@ crash finds the state it already wrote: a decided task is not decided twice.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,6 +107,13 @@ class FinalizeIntake:
 
     async def handle(self, inbound: Inbound) -> Outcome:
         source = Source(topic=inbound.topic, partition=inbound.partition, offset=inbound.offset)
+        if inbound.topic == self.topics.human_decisions:  # kept whole for a later dead letter
+            source = source.model_copy(
+                update={
+                    "key_b64": base64.b64encode(inbound.key).decode() if inbound.key else None,
+                    "value_b64": base64.b64encode(inbound.value or b"").decode(),
+                }
+            )
         traceparent = _traceparent(inbound.headers)
         try:
             if inbound.topic == self.topics.human_review:
@@ -427,12 +435,16 @@ class FinalizeStage:
         self, answer: ParkedDecision, inbound: Inbound, code: str, message: str
     ) -> Outbound:
         source = answer.source
+        key, value = answer.decision.content_id.encode(), dump_payload(answer.decision)
+        if source is not None and source.value_b64 is not None:
+            value = base64.b64decode(source.value_b64)
+            key = base64.b64decode(source.key_b64) if source.key_b64 else key
         original = Inbound(
             topic=source.topic if source else inbound.topic,
             partition=source.partition if source else inbound.partition,
             offset=source.offset if source else inbound.offset,
-            key=answer.decision.content_id.encode(),
-            value=dump_payload(answer.decision),
+            key=key,
+            value=value,
         )
         return dead_letter(original, self.topics, STAGE, code, message)
 
