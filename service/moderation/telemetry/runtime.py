@@ -32,6 +32,7 @@ from prometheus_client import CollectorRegistry
 from moderation.telemetry.config import TelemetryConfig
 from moderation.telemetry.jsonl import JsonlSpanExporter
 from moderation.telemetry.metrics import Metrics, MetricsPage, render_prometheus
+from moderation.telemetry.passthrough import PassThroughTracer
 
 INSTRUMENTATION_SCOPE = "moderation"
 
@@ -44,12 +45,18 @@ class Telemetry:
     meter_provider: MeterProvider
     registry: CollectorRegistry
     config: TelemetryConfig
+    #: False when no span processor is configured: the tracer then only propagates context.
+    records_spans: bool = True
     tracer: Tracer = field(init=False)
     metrics: Metrics = field(init=False)
     _closed: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.tracer = self.tracer_provider.get_tracer(INSTRUMENTATION_SCOPE)
+        self.tracer = (
+            self.tracer_provider.get_tracer(INSTRUMENTATION_SCOPE)
+            if self.records_spans
+            else PassThroughTracer()
+        )
         self.metrics = Metrics(self.meter_provider.get_meter(INSTRUMENTATION_SCOPE))
 
     def render_metrics(self) -> MetricsPage:
@@ -144,4 +151,6 @@ def _assemble(
     registry = CollectorRegistry(auto_describe=True)
     prometheus = PrometheusMetricReader(registry=registry)
     meter_provider = MeterProvider(resource=resource, metric_readers=[prometheus, *readers])
-    return Telemetry(tracer_provider, meter_provider, registry, config)
+    return Telemetry(
+        tracer_provider, meter_provider, registry, config, records_spans=bool(processors)
+    )
