@@ -141,16 +141,17 @@ SDK_LOGGERS = ("anthropic", "httpx2", "httpx", "httpcore")
 
 
 def keep_content_out_of_sdk_logs() -> None:
-    """Cap the SDK's and HTTP client's loggers at INFO.
+    """Pin the SDK's and HTTP client's loggers at INFO or above (their current level if higher).
 
     At DEBUG the SDK logs every request's options, message bodies (the moderated content)
     included; a worker run with ``MODERATION_LOG_LEVEL=debug`` (or ``ANTHROPIC_LOG=debug``) must
-    still keep content out of its logs.
+    still keep content out of its logs. The level is set on the logger itself, so lowering the
+    root logger later does not reach them; it is never lowered, so a worker at ``warn`` does not
+    log a line per HTTP request.
     """
     for name in SDK_LOGGERS:
         logger = logging.getLogger(name)
-        if logger.getEffectiveLevel() < logging.INFO or logger.level < logging.INFO:
-            logger.setLevel(logging.INFO)
+        logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
 
 
 @dataclass
