@@ -21,6 +21,7 @@ from pathlib import Path
 
 STARTUP = "start-up (imports)"
 OTHER = "other (stdlib)"
+NO_FRAME = "no Python frame (GC, native)"
 
 #: Top-level module (as py-spy prints the file) -> component.
 PACKAGES = {
@@ -76,7 +77,9 @@ def _module_path(frame: str) -> str:
 
 def component(frames: Sequence[str]) -> str:
     """The component a stack (outermost frame first) is charged to."""
-    paths = [_module_path(frame) for frame in frames]
+    paths = [_module_path(frame) for frame in frames if frame]
+    if not paths:
+        return NO_FRAME
     if any(path.startswith("<frozen importlib") for path in paths):
         return STARTUP
     for path in reversed(paths):
@@ -95,7 +98,7 @@ def summarise(lines: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for line in lines:
         stack, _, count = line.rstrip("\n").rpartition(" ")
-        if not stack or not count.isdigit():
+        if not count.isdigit():
             continue
         counts[component(stack.split(";"))] += int(count)
     return counts

@@ -49,6 +49,34 @@ def render_prometheus(registry: CollectorRegistry) -> MetricsPage:
     return MetricsPage(body=generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
+class _Totals:
+    """Running totals per label set, reported when the metrics are collected.
+
+    Recording is a dictionary update under a lock; the OpenTelemetry SDK only sees the totals
+    on each collection (an observable counter), instead of building, cleaning and aggregating
+    a measurement for every event on the worker's event loop.
+    """
+
+    def __init__(self, labels: tuple[str, ...]) -> None:
+        self._labels = labels
+        self._totals: dict[tuple[str, ...], float] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: tuple[str, ...], amount: float) -> None:
+        with self._lock:
+            self._totals[key] = self._totals.get(key, 0) + amount
+
+    def observe(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            totals = list(self._totals.items())
+        return [
+            Observation(value, dict(zip(self._labels, key, strict=True))) for key, value in totals
+        ]
+
+
+_LLM_LABELS: Final = (attr.GENAI_REQUEST_MODEL, attr.STAGE)
+
+
 class Metrics:
     """The service's instruments.
 
@@ -56,11 +84,16 @@ class Metrics:
     ``gen_ai.client.operation.duration`` (seconds), ``moderation.llm.tokens`` (by model/type),
     ``moderation.llm.cost.usd`` (by tenant/model/stage), ``moderation.llm.in_flight``,
     ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge).
+    Counters are kept as running totals and reported on collection (see ``_Totals``).
     """
 
     def __init__(self, meter: Meter) -> None:
-        self._items = meter.create_counter(
-            "moderation.items", unit="{item}", description="Items handled, by stage/route/status."
+        self._items = _Totals((attr.STAGE, attr.ROUTE, "moderation.status"))
+        meter.create_observable_counter(
+            "moderation.items",
+            callbacks=[self._items.observe],
+            unit="{item}",
+            description="Items handled, by stage/route/status.",
         )
         self._latency = meter.create_histogram(
             "gen_ai.client.operation.duration",
@@ -68,19 +101,33 @@ class Metrics:
             description="Duration of LLM calls.",
             explicit_bucket_boundaries_advisory=list(LATENCY_BUCKETS),
         )
-        self._tokens = meter.create_counter(
-            "moderation.llm.tokens", unit="{token}", description="LLM tokens by model and type."
+        self._tokens = _Totals((*_LLM_LABELS, attr.GENAI_TOKEN_TYPE))
+        meter.create_observable_counter(
+            "moderation.llm.tokens",
+            callbacks=[self._tokens.observe],
+            unit="{token}",
+            description="LLM tokens by model and type.",
         )
-        self._cost = meter.create_counter(
+        self._cost = _Totals((attr.TENANT_ID, *_LLM_LABELS))
+        meter.create_observable_counter(
             "moderation.llm.cost.usd",
+            callbacks=[self._cost.observe],
             unit="{USD}",
             description="LLM cost by tenant, model and stage.",
         )
-        self._in_flight = meter.create_up_down_counter(
-            "moderation.llm.in_flight", unit="{call}", description="LLM calls in flight."
+        self._in_flight = _Totals(_LLM_LABELS)
+        meter.create_observable_up_down_counter(
+            "moderation.llm.in_flight",
+            callbacks=[self._in_flight.observe],
+            unit="{call}",
+            description="LLM calls in flight.",
         )
-        self._errors = meter.create_counter(
-            "moderation.errors", unit="{error}", description="Errors by type and stage."
+        self._errors = _Totals((attr.ERROR_TYPE, attr.STAGE))
+        meter.create_observable_counter(
+            "moderation.errors",
+            callbacks=[self._errors.observe],
+            unit="{error}",
+            description="Errors by type and stage.",
         )
         self._lag_sources: list[LagSource] = []
         self._lock = threading.Lock()
@@ -93,18 +140,18 @@ class Metrics:
 
     def item(self, stage: str, route: str, status: str) -> None:
         """One item left ``stage`` by ``route`` with decision ``status``."""
-        self._items.add(1, {attr.STAGE: stage, attr.ROUTE: route, "moderation.status": status})
+        self._items.add((stage, route, status), 1)
 
     def llm_started(self, model: str, stage: str) -> None:
         """An LLM call began (in-flight +1)."""
-        self._in_flight.add(1, _llm_labels(model, stage))
+        self._in_flight.add((model, stage), 1)
 
     def llm_finished(
         self, model: str, stage: str, seconds: float, error_type: str | None = None
     ) -> None:
         """An LLM call ended after ``seconds`` (in-flight -1, latency, error on failure)."""
+        self._in_flight.add((model, stage), -1)
         labels = _llm_labels(model, stage)
-        self._in_flight.add(-1, labels)
         if error_type is not None:
             labels = {**labels, attr.ERROR_TYPE: error_type}
             self.error(error_type, stage)
@@ -120,17 +167,15 @@ class Metrics:
         }
         for token_type, count in by_type.items():
             if count:
-                labels = {**_llm_labels(model, stage), attr.GENAI_TOKEN_TYPE: token_type}
-                self._tokens.add(count, labels)
+                self._tokens.add((model, stage, token_type), count)
 
     def cost(self, tenant_id: str, stage: str, cost: Cost) -> None:
         """Cost of one call, attributed to a tenant (model taken from ``cost``)."""
-        labels = {attr.TENANT_ID: tenant_id, **_llm_labels(cost.model, stage)}
-        self._cost.add(float(cost.total_usd), labels)
+        self._cost.add((tenant_id, cost.model, stage), float(cost.total_usd))
 
     def error(self, error_type: str, stage: str) -> None:
         """One error of ``error_type`` in ``stage``."""
-        self._errors.add(1, {attr.ERROR_TYPE: error_type, attr.STAGE: stage})
+        self._errors.add((error_type, stage), 1)
 
     def register_lag_source(self, source: LagSource) -> None:
         """Add a callback that reports consumer lag; it runs on every collection."""
