@@ -62,6 +62,12 @@ BAD_INPUTS: list[tuple[str, bytes | str, str, str]] = [
     ("null", b"null", "not_an_object", "NoneType"),
     ("deep", b"[" * 100_000 + b"]" * 100_000, "too_deep", f"limit is {MAX_JSON_DEPTH}"),
     ("deep in unknown field", body(extra=json.loads("[" * 40 + "]" * 40)), "too_deep", "41 levels"),
+    (
+        "one level too deep",
+        body(extra=json.loads("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH)),
+        "too_deep",
+        f"{MAX_JSON_DEPTH + 1} levels",
+    ),
     ("too large", b" " * (MAX_MESSAGE_BYTES + 1), "too_large", "limit is 1048576"),
     ("major 2", body(schema_version="2.0"), "unsupported_version", "reads 1.x"),
     ("bad version", body(schema_version="v1"), "unsupported_version", "major.minor"),
@@ -208,3 +214,9 @@ def test_contracts_mutated_messages_never_escape_as_other_errors() -> None:
         "unsupported_version",
         "too_deep",
     }
+
+
+def test_contracts_many_brackets_in_text_are_not_nesting() -> None:
+    # More brackets than the depth limit, all inside a string: the full scan runs and passes.
+    request = parse_payload(ModerationRequest, body(text="[{" * MAX_JSON_DEPTH))
+    assert request.text == "[{" * MAX_JSON_DEPTH
