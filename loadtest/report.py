@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Any
 
 TARGETS = {
-    "baseline_ratio_min": 0.80,
+    "baseline_ratio_min": 0.85,
+    "cpu_ratio_max": 1.2,
     "sustained_items_per_s_at_400ms": 300,
     "hop_overhead_p99_ms_max": 50,
     "cost_ratio_to_naive_max": 0.25,
@@ -44,6 +45,14 @@ def table(result: dict[str, Any]) -> str:
     if baseline:
         cpu += f" (baseline {baseline.get('cpu_ms_per_item')})"
     lines.append(_row("worker CPU ms per item", cpu))
+    if result.get("cpu_ratio") is not None:
+        lines.append(
+            _row(
+                "worker CPU / baseline CPU per item",
+                f"{result['cpu_ratio']} (target <= {TARGETS['cpu_ratio_max']})",
+            )
+        )
+    lines += _worker_rows(service.get("workers", {}))
     lines.append(
         _row(
             "completed / lost / duplicate outputs",
@@ -87,6 +96,20 @@ def table(result: dict[str, Any]) -> str:
     if baseline:
         lines.append(_row("baseline loop (caching, no dedupe)", baseline["cost"]["per_1000_usd"]))
     return "\n".join(lines)
+
+
+def _worker_rows(workers: dict[str, Any]) -> list[str]:
+    """CPU seconds of each worker and its resident memory as the items went through."""
+    rows = []
+    if workers.get("cpu_s"):
+        rows.append(_row("CPU s per worker", " / ".join(f"{s:.1f}" for s in workers["cpu_s"])))
+    rss = workers.get("rss_mb", {})
+    if rss:
+        marks = " / ".join(rss)
+        for n in range(len(next(iter(rss.values())))):
+            values = " / ".join(f"{mbs[n]:.0f}" if n < len(mbs) else "-" for mbs in rss.values())
+            rows.append(_row(f"worker {n} RSS MiB at {marks} of items", values))
+    return rows
 
 
 def chart(result: dict[str, Any], path: Path) -> Path:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtest import kafka_io, measure, processes
+from loadtest import kafka_io, measure, processes, resources
 from loadtest.scenarios import Scenario, Shape
 from loadtest.traffic import Item, TrafficSpec, generate
 from moderation.devkafka import local_kafka
@@ -84,8 +84,9 @@ async def _drive(
     shape: Shape,
     classify: Any,
     timeout_s: float,
+    observed: measure.Observation | None = None,
 ) -> tuple[measure.Observation, float]:
-    observed = measure.Observation()
+    observed = observed if observed is not None else measure.Observation()
     times = shape.send_times(len(items))
     wanted = {item.request.content_id for item in items}
 
@@ -165,23 +166,30 @@ async def _service(
             trace_file=trace_file,
         )
 
-    def cpu(children: list[Any]) -> float:
-        return sum(processes.cpu_seconds(c.pid) for c in children)
-
+    observed = measure.Observation()
     with ExitStack() as stack:
         if config.scenario is not Scenario.BACKLOG:
             children = stack.enter_context(start())
-            cpu0 = cpu(children)
+            usage = resources.Usage([c.pid for c in children], lambda: len(observed.terminal))
+            usage.start()
+            watcher = asyncio.create_task(usage.watch())
             observed, lateness = await _drive(
-                bootstrap, topics.requests, outputs, items, shape, classify, config.timeout_s
+                bootstrap,
+                topics.requests,
+                outputs,
+                items,
+                shape,
+                classify,
+                config.timeout_s,
+                observed,
             )
-            cpu_s = cpu(children) - cpu0
         else:
             # Fill the topic first, then let the worker at it.
-            observed = measure.Observation()
             await kafka_io.publish(bootstrap, topics.requests, items, [0.0] * len(items), observed)
             children = stack.enter_context(start())
-            cpu0 = cpu(children)
+            usage = resources.Usage([c.pid for c in children], lambda: len(observed.terminal))
+            usage.start()
+            watcher = asyncio.create_task(usage.watch())
             wanted = {item.request.content_id for item in items}
             await kafka_io.collect(
                 bootstrap,
@@ -192,9 +200,13 @@ async def _service(
                 config.timeout_s,
             )
             lateness = 0.0
-            cpu_s = cpu(children) - cpu0
+        watcher.cancel()
+        usage.stop()
     summary = _summary(observed, config.scenario, lateness)
-    summary["cpu_ms_per_item"] = round(cpu_s * 1000 / max(len(observed.terminal), 1), 3)
+    summary["cpu_ms_per_item"] = round(
+        sum(usage.cpu_s()) * 1000 / max(len(observed.terminal), 1), 3
+    )
+    summary["workers"] = usage.summary(len(items))
     summary["prompt_cache"] = prompt_cache(sim.stats())
     if trace_file is not None and trace_file.exists():
         summary["hop_overhead_ms"] = measure.hop_overheads(read_records(trace_file))
@@ -288,12 +300,23 @@ async def run(config: RunConfig) -> dict[str, Any]:
             result["baseline"] = await _baseline(config, bootstrap, sim, items, workdir)
             result["baseline"]["wall_s"] = round(time.monotonic() - started, 2)
     result["baseline_ratio"] = baseline_ratio(result)
+    result["cpu_ratio"] = cpu_ratio(result)
     return result
 
 
 def _broker(stack: ExitStack, workdir: Path) -> str:
     """The broker's bootstrap address: KAFKA_BOOTSTRAP_SERVERS, or a throwaway local broker."""
     return str(stack.enter_context(local_kafka(workdir / "kafka")))
+
+
+def cpu_ratio(result: dict[str, Any]) -> float | None:
+    """Worker CPU per item as a multiple of the baseline's, measured in the same run."""
+    baseline = result.get("baseline")
+    if not baseline or not baseline["cpu_ms_per_item"]:
+        return None
+    return round(
+        float(result["service"]["cpu_ms_per_item"]) / float(baseline["cpu_ms_per_item"]), 3
+    )
 
 
 def baseline_ratio(result: dict[str, Any]) -> float | None:

@@ -38,6 +38,8 @@ def test_backlog_scenario_prints_the_table_and_writes_the_result(
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert "service / baseline" in done.stdout
     assert "ratio to naive" in done.stdout
+    assert "worker CPU / baseline CPU per item" in done.stdout
+    assert "worker 0 RSS MiB at 0% / 25% / 50% / 75% / 100% of items" in done.stdout
     (result_file,) = tmp_path.glob("backlog-*.json")
     assert result_file.with_suffix(".png").stat().st_size > 1000
     result = json.loads(result_file.read_text())
@@ -46,6 +48,10 @@ def test_backlog_scenario_prints_the_table_and_writes_the_result(
     assert (service["items"], service["completed"], service["lost"]) == (300, 300, 0)
     assert (baseline["completed"], baseline["lost"]) == (300, 0)
     assert result["baseline_ratio"] > 0
+    assert result["cpu_ratio"] > 0
+    (worker_cpu,) = service["workers"]["cpu_s"]
+    assert worker_cpu > 0
+    assert all(mb > 20 for (mb,) in service["workers"]["rss_mb"].values()), "a Python process"
     assert {"allow", "review_clear", "human", "all"} <= service["latency_ms"].keys()
     assert {"triage", "review"} <= service["hop_overhead_ms"].keys()
     assert service["prompt_cache"]["hit_ratio"] > 0.5, "the cached prefix is read"
