@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+from opentelemetry import context as otel_context
 from opentelemetry.context import Context
-from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, set_span_in_context
 from opentelemetry.util.types import AttributeValue
 
 from moderation.telemetry import attributes as attr
+from moderation.telemetry.passthrough import PassThroughTracer
 
 
 def mark_error(span: Span, exc: BaseException | str) -> None:
@@ -33,6 +35,15 @@ def current_span(
     records the API error (``OverloadedError``) before the gateway raises its own wrapper
     (``TierUnavailable``), and the span should name the cause, like the metrics do.
     """
+    if isinstance(tracer, PassThroughTracer):
+        # Nothing is recorded: make the span current without the SDK's context-manager layers.
+        span = tracer.start_span(name, context=parent)
+        token = otel_context.attach(set_span_in_context(span))
+        try:
+            yield span
+        finally:
+            otel_context.detach(token)
+        return
     with tracer.start_as_current_span(
         name,
         context=parent,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -116,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
         quiet=True,
         override_logging=False,
     )
+    # Everything built so far (modules, the app, clients) lives as long as the process: move
+    # it out of the collector's generations so full collections stop re-scanning it per item.
+    gc.freeze()
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from opentelemetry import trace
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from moderation.telemetry import setup_for_tests
@@ -19,7 +20,9 @@ def _forwarded(incoming: list[tuple[str, bytes]]) -> dict[str, bytes]:
         produce_span(tracer, "out", b"k", content_id="c1") as sent,
     ):
         assert not span.is_recording()
-        return dict(sent.headers)
+        headers = dict(sent.headers)
+    assert not trace.get_current_span().get_span_context().is_valid, "context restored"
+    return headers
 
 
 def test_an_upstream_trace_is_forwarded_unchanged() -> None:
