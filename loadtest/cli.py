@@ -13,6 +13,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from loadtest.processes import ChildFailed
+from moderation.cli_errors import explain
 from loadtest.report import chart, table
 from loadtest.run import RunConfig, run
 from loadtest.scenarios import Scenario
@@ -26,20 +28,42 @@ def _env(text: str) -> tuple[str, str]:
     return name, value
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _mix(text: str) -> str:
+    try:
+        parse_mix(text)
+    except ValueError as error:
+        allowed = ", ".join(route.value for route in DEFAULT_MIX)
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: {error}; use ROUTE=SHARE[,ROUTE=SHARE] with routes {allowed}"
+        ) from None
+    return text
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
     parser.add_argument("scenario", choices=[s.value for s in Scenario])
-    parser.add_argument("--items", type=int, default=3000, help="items to send")
+    parser.add_argument("--items", type=_positive, default=3000, help="items to send")
     parser.add_argument("--rate", type=float, default=200.0, help="items/s (burst: base rate)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="simulated model latency")
     parser.add_argument(
         "--mix",
+        type=_mix,
         default=",".join(f"{k.value}={v}" for k, v in DEFAULT_MIX.items()),
         help="route shares: allow, review_clear, human",
     )
     parser.add_argument("--duplicates", type=float, default=0.2, help="share of exact duplicates")
     parser.add_argument("--partitions", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=1, help="worker processes (one group)")
+    parser.add_argument("--workers", type=_positive, default=1, help="worker processes (one group)")
     parser.add_argument("--window", type=int, default=256, help="triage calls in flight")
     parser.add_argument("--batch", action="store_true", help="triage through Message Batches")
     parser.add_argument("--batch-delay", type=float, default=1.0, help="simulated batch time, s")
@@ -75,7 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout_s=args.timeout,
         workdir=args.out,
     )
-    result = asyncio.run(run(config))
+    try:
+        result = asyncio.run(run(config))
+    except ChildFailed as failed:
+        line = str(failed)
+        print(line if line.startswith("error:") else f"error: {line}", file=sys.stderr)
+        return 2 if failed.code == 2 else 1
+    except Exception as error:
+        explained = explain(error)
+        if explained is None:
+            raise
+        print(explained.line, file=sys.stderr)
+        return explained.status
     stem = args.out / f"{args.scenario}-{result['run_id']}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
     chart(result, stem.with_suffix(".png"))

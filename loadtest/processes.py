@@ -25,11 +25,38 @@ from moderation.settings import TopicNames
 API_KEY = "sk-loadtest-not-a-real-key"
 
 
-def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+class ChildFailed(RuntimeError):
+    """A child process the run needs exited early; the message carries its own error line."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def last_error_line(log: Path) -> str:
+    """The child's own ``error: ...`` line (or its last line) from its log."""
+    try:
+        lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
+    except OSError:
+        return ""
+    errors = [line for line in lines if line.startswith("error:")]
+    return (errors or [line for line in lines if line] or [""])[-1]
+
+
+def wait_http(
+    url: str,
+    timeout: float,
+    process: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited early (code {process.returncode})")
+            reason = last_error_line(log) if log is not None else ""
+            where = f" (log: {log})" if log is not None else ""
+            raise ChildFailed(
+                f"{reason or 'a child process exited early'}{where}", int(process.returncode)
+            )
         try:
             with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - loopback
                 if answer.status == 200:
@@ -144,8 +171,9 @@ def worker(
         **extra_env,
     }
     argv = [sys.executable, "-m", "moderation.cli", "worker"]
-    with child(argv, workdir / f"worker-{index}.log", env) as process:
-        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process)
+    log = workdir / f"worker-{index}.log"
+    with child(argv, log, env) as process:
+        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process, log)
         yield process
 
 

@@ -9,7 +9,7 @@ import logging
 import os
 import sys
 
-from pydantic import ValidationError
+from moderation.streaming.start_offsets import StartFrom
 
 _STAGE_HELP = (
     "comma-separated stages to run: triage, review, finalize (default: all three, or "
@@ -30,7 +30,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         ),
     )
     worker.add_argument("--stages", help=_STAGE_HELP)
-    worker.add_argument("--web-port", type=int, help="health/metrics port (default 6066; 0 = off)")
+    worker.add_argument(
+        "--web-port",
+        type=int,
+        help="health/metrics port (MODERATION_WEB_PORT; default 6066 for all stages, 6066 + "
+        "triage 1, review 2, finalize 4 for a subset, so per-stage workers share a host; 0 = off)",
+    )
+    worker.add_argument(
+        "--from",
+        dest="start_from",
+        choices=[mode.value for mode in StartFrom],
+        default=StartFrom.COMMITTED.value,
+        help="where a NEW consumer group starts on input another group of this app already "
+        "read (a changed --stages layout): committed = where that group committed (default, "
+        "nothing classified twice), earliest = read the history again, latest = skip it. A "
+        "group that has committed resumes where it left off; on a fresh cluster it starts at "
+        "the earliest offset.",
+    )
     worker.add_argument(
         "--no-create-topics",
         action="store_true",
@@ -44,20 +60,30 @@ def run(args: argparse.Namespace) -> int:
         os.environ["MODERATION_STAGES"] = args.stages
     if args.web_port is not None:
         os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
+    from moderation.batch.settings import BatchSettings
+    from moderation.cache.settings import VerdictCacheSettings
+    from moderation.portcheck import ensure_port_free
     from moderation.settings import Settings
+    from moderation.worker.data_dir import prepare_data_dir
+    from moderation.worker.web_port import default_web_port
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        print(f"error: invalid settings:\n{error}", file=sys.stderr)
-        return 2
+    settings = Settings()  # a ValidationError becomes one line naming the variable (cli_errors)
+    VerdictCacheSettings()  # validated now, not half-way through start-up
+    BatchSettings()
+    if "MODERATION_WEB_PORT" not in os.environ:
+        settings = settings.model_copy(update={"web_port": default_web_port(settings.stages)})
+    port_source = "--web-port" if args.web_port is not None else "MODERATION_WEB_PORT"
+    ensure_port_free(settings.web_host, settings.web_port, port_source)
+    prepare_data_dir(settings.data_dir)
     logging.basicConfig(
         level=settings.log_level.upper().replace("WARN", "WARNING").replace("CRIT", "CRITICAL"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from moderation.worker.log_noise import quiet_expected_retries
     from moderation.worker.log_privacy import cap_payload_loggers
 
     cap_payload_loggers()  # at DEBUG these libraries would log message values (content)
+    quiet_expected_retries()  # a forming group's coordinator retries are INFO, not ERROR
     log = logging.getLogger("moderation.worker")
     log.info("effective settings: %s", json.dumps(settings.masked(), sort_keys=True))
     if settings.anthropic_api_key is None:
@@ -75,8 +101,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
+    from moderation.streaming.start_offsets import prepare_start_offsets
     from moderation.telemetry import setup
     from moderation.worker.app import build_app
+    from moderation.worker.kafka_config import client_security
     from moderation.worker.topics import changelog_topics, contract_limits, ensure_topics
 
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
@@ -94,6 +122,16 @@ def run(args: argparse.Namespace) -> int:
         )
         if created:
             log.info("created topics: %s", ", ".join(created))
+    asyncio.run(
+        prepare_start_offsets(
+            settings.bootstrap_servers,
+            settings.group_id,
+            sorted(wiring.source_topics),
+            StartFrom(args.start_from),
+            app_id=settings.app_id,
+            security=client_security(settings),
+        )
+    )
 
     import faust
 
@@ -103,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         quiet=True,
         override_logging=False,
     )
+    if not sys.stdout.isatty():
+        worker.spinner = None  # its cursor escapes (ESC[?25l/h) would land in log files
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
