@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from loadtest.processes import ChildFailed
-from moderation.cli_errors import explain
 from loadtest.report import chart, table
 from loadtest.run import RunConfig, run
 from loadtest.scenarios import Scenario
 from loadtest.traffic import DEFAULT_MIX, TrafficSpec, parse_mix
+from moderation.cli_errors import explain
 
 
 def _env(text: str) -> tuple[str, str]:

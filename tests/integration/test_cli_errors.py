@@ -7,6 +7,7 @@ flag the user set appears in what it printed, and the status is 2 for usage or c
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -61,8 +62,10 @@ def _cases() -> list[Case]:
         Case("sim port -1", [*MODERATION, "dev", "sim-api", "--port", "-1"], {}, 2, ("--port",)),
         Case("sim port taken", [*MODERATION, "dev", "sim-api", "--port", "{port}"], {}, 2,
              ("--port",), needs=("taken_port",)),
-        Case("loadtest items", [*LOADTEST, "backlog", "--items", "0", "--out", "{tmp}"], {}, 2, ("--items",)),
-        Case("loadtest mix", [*LOADTEST, "backlog", "--mix", "foo=1", "--out", "{tmp}"], {}, 2, ("--mix", "foo")),
+        Case("loadtest items", [*LOADTEST, "backlog", "--items", "0", "--out", "{tmp}"], {}, 2,
+             ("--items",)),
+        Case("loadtest mix", [*LOADTEST, "backlog", "--mix", "foo=1", "--out", "{tmp}"], {}, 2,
+             ("--mix", "foo")),
         Case("loadtest bad worker variable",
              [*LOADTEST, "backlog", "--items", "1", "--no-baseline", "--out", "{tmp}",
               "--env", "MODERATION_VERDICT_CACHE__ENABLED=maybe"],
@@ -81,10 +84,8 @@ def listening() -> Iterator[socket.socket]:
 
 def _web_port_holder() -> Iterator[socket.socket]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
+        with contextlib.suppress(OSError):  # taken by another program: the case holds anyway
             sock.bind(("0.0.0.0", 6066))
-        except OSError:
-            pass  # already taken by someone else: the case holds either way
         sock.listen()
         yield sock
 
