@@ -15,7 +15,7 @@ from types import FrameType
 from typing import TextIO
 
 from moderation.demo.corpus import load_corpus, subset
-from moderation.demo.ledger import classify
+from moderation.demo.ledger import classify, only_fallbacks
 from moderation.demo.orchestration import DemoConfig, DemoRun, run_demo
 from moderation.demo.processes import DemoError, simulated_api, uses_real_api
 from moderation.demo.routes import DemoRoute
@@ -108,6 +108,15 @@ def report(run: DemoRun, out: TextIO) -> int:
             + "\n"
         )
     show_waterfall(run, out)
+    fallbacks = only_fallbacks(run.ledger)
+    if fallbacks:
+        out.write(
+            f"\nFAILED: no item was judged by a model: all {fallbacks} decisions came from the "
+            "policy's fail mode (tier unavailable). Is the model API reachable and the key "
+            f"accepted? Check ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY; worker log: "
+            f"{run.worker_log}\n"
+        )
+        return 1
     if run.timed_out or summary.lost:
         shown = run.ledger.missing()[:20]
         out.write(

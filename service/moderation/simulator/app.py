@@ -22,6 +22,8 @@ from moderation.simulator.validation import SUPPORTED_VERSIONS
 
 SIMULATOR_KEY: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
 VERSION_KEY: web.RequestKey[ApiVersion] = web.RequestKey("api_version", str)  # type: ignore[arg-type]
+REJECTED_KEY_PREFIX = "sk-invalid"
+"""Keys starting with this are refused (401), as the real API refuses a wrong key."""
 MESSAGES_MAX_BYTES = 32 * 1024 * 1024
 BATCH_MAX_BYTES = 256 * 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -42,6 +44,9 @@ def _authorize(request: web.Request, require_key: bool) -> ApiVersion:
     has_key = bool(request.headers.get("x-api-key")) or bearer.lower().startswith("bearer ")
     if require_key and not has_key:
         raise ApiError(401, "x-api-key header is required")
+    key = request.headers.get("x-api-key") or bearer[len("bearer ") :]
+    if key.startswith(REJECTED_KEY_PREFIX):
+        raise ApiError(401, "invalid x-api-key")
     version = request.headers.get("anthropic-version")
     if version is None:
         raise InvalidRequest("anthropic-version: header is required")

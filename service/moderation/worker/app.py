@@ -23,6 +23,7 @@ from moderation.cache.settings import VerdictCacheSettings
 from moderation.cache.wiring import cached, verdict_table
 from moderation.llm.classify import Classifier, TierConfig
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
+from moderation.llm.reachability import ApiWatch
 from moderation.policy import PolicyBook
 from moderation.settings import ModelTier, Settings, Stage
 from moderation.stages.common import failure_handler
@@ -87,6 +88,7 @@ class Wiring:
     app: ModerationApp
     runners: dict[str, StageRunner] = field(default_factory=dict)
     source_topics: set[str] = field(default_factory=set)
+    api_watch: ApiWatch | None = None
 
 
 def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) -> Wiring:
@@ -263,7 +265,13 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         waiting = sum(p.lag for p in consumer_lag(app, settings.group_id, sources))
         return f"{waiting} records wait, no progress for {idle:.0f}s" if waiting else None
 
-    install_pages(app, telemetry, stalled)
+    if Stage.TRIAGE in settings.stages or Stage.REVIEW in settings.stages:
+        # Loud when the model API cannot be reached: readiness fails, one ERROR a minute.
+        watch = ApiWatch(build_client(api_key, settings.anthropic_base_url, timeout_s=5.0))
+        wiring.api_watch = watch
+        cast(Any, app).timer(10.0)(watch.check)  # faust's decorator is untyped
+    api_problem = wiring.api_watch.problem if wiring.api_watch else lambda: None
+    install_pages(app, telemetry, stalled, api_problem)
     sources = frozenset(wiring.source_topics)
     telemetry.metrics.register_lag_source(lambda: consumer_lag(app, settings.group_id, sources))
     return wiring

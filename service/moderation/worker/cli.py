@@ -8,8 +8,13 @@ import json
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from moderation.streaming.start_offsets import StartFrom
+
+if TYPE_CHECKING:
+    from moderation.llm.reachability import ApiCheck
+    from moderation.settings import Settings
 
 _STAGE_HELP = (
     "comma-separated stages to run: triage, review, finalize (default: all three, or "
@@ -109,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
 
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
     wiring = build_app(settings, telemetry, policies)
+    if wiring.api_watch is not None:
+        wiring.api_watch.record(asyncio.run(startup_api_check(settings, log)))
     if not args.no_create_topics:
         created = asyncio.run(
             ensure_topics(
@@ -150,3 +157,35 @@ def run(args: argparse.Namespace) -> int:
     finally:
         telemetry.shutdown()
     return 0
+
+
+async def startup_api_check(settings: Settings, log: logging.Logger) -> ApiCheck:
+    """Say which endpoint and models the worker uses; a rejected key stops it (exit 2)."""
+    from moderation.cli_errors import UsageError
+    from moderation.llm.gateway import build_client
+    from moderation.llm.reachability import check_api, endpoint_of
+    from moderation.settings import Stage
+
+    key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    client = build_client(key, settings.anthropic_base_url, timeout_s=5.0)
+    try:
+        result = await check_api(client)
+    finally:
+        await client.close()
+    if result.rejected_key:
+        raise UsageError(f"{result.detail}; check ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL)")
+    models = ", ".join(
+        f"{stage} uses {tier.model}"
+        for stage, tier in ((Stage.TRIAGE, settings.triage), (Stage.REVIEW, settings.review))
+        if stage in settings.stages
+    )
+    if result.ok:
+        log.info("model API at %s answers; %s", endpoint_of(client), models)
+    else:
+        log.error(
+            "model API: %s; %s. The worker starts but stays not ready until it answers "
+            "(set ANTHROPIC_BASE_URL to the simulator's URL for local runs)",
+            result.detail,
+            models,
+        )
+    return result

@@ -24,8 +24,14 @@ def readiness(app: faust.App) -> tuple[bool, str]:
 
 
 def install_pages(
-    app: faust.App, telemetry: Telemetry, stalled: Callable[[], str | None] = lambda: None
+    app: faust.App,
+    telemetry: Telemetry,
+    stalled: Callable[[], str | None] = lambda: None,
+    not_ready: Callable[[], str | None] = lambda: None,
 ) -> None:
+    """``not_ready`` names a dependency that keeps the worker from doing real work (the model
+    API), or None; readiness fails while it says so."""
+
     @app.page("/livez")
     async def livez(web: Any, request: Any) -> Any:
         problem = stalled()
@@ -36,6 +42,9 @@ def install_pages(
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
         ready, detail = readiness(app)
+        problem = not_ready()
+        if ready and problem is not None:
+            ready, detail = False, problem
         return web.json({"ready": ready, "detail": detail}, status=200 if ready else 503)
 
     @app.page("/metrics")
