@@ -30,17 +30,10 @@ def _readyz(port: int) -> tuple[int, dict[str, object]]:
 def test_unreachable_api_fails_readiness_and_says_so(pipeline: Pipeline) -> None:
     nobody = f"http://127.0.0.1:{free_port()}"
     worker = pipeline.worker("triage", ANTHROPIC_BASE_URL=nobody)
-    with worker.log_path.open("ab") as log:
-        worker.process = subprocess.Popen(
-            [sys.executable, "-m", "moderation.cli", "worker"],
-            env=worker.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = worker.launch()
     deadline = time.monotonic() + 45
     status, body = 0, {}
-    while time.monotonic() < deadline and worker.process.poll() is None:
+    while time.monotonic() < deadline and process.poll() is None:
         status, body = _readyz(worker.web_port)
         if status == 503 and "model API" in str(body.get("detail")):
             break
