@@ -94,6 +94,24 @@ async def create_compacted(bootstrap: str, names: tuple[str, ...], partitions: i
         await admin.close()
 
 
+async def remove_demo_topics(bootstrap: str, suffix: str) -> list[str]:
+    """Delete this run's topics: ``*.demo-<suffix>`` and the worker's internal ones (its
+    group is ``demo-<suffix>-...``: table changelogs, faust's leader topic)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        present = sorted(
+            name
+            for name in await admin.list_topics()
+            if name.endswith(f".demo-{suffix}") or name.startswith(f"demo-{suffix}-")
+        )
+        if present:
+            await admin.delete_topics(present)
+    finally:
+        await admin.close()
+    return present
+
+
 class _Observer:
     """Reads decisions, dead letters and review tasks; answers each new task as the reviewer."""
 

@@ -47,7 +47,7 @@ def test_a_complete_run_exits_zero() -> None:
     ledger, *_ = two_items()
     out = io.StringIO()
     assert report(run_of(ledger), out) == 0
-    assert "lost items 0" in out.getvalue()
+    assert "not finished in time 0" in out.getvalue()
     assert "moderation trace removed-1" in out.getvalue()
 
 
@@ -59,7 +59,8 @@ def test_a_run_with_missing_items_fails_and_names_them() -> None:
     out = io.StringIO()
     assert report(run_of(ledger, timed_out=True), out) == 1
     text = out.getvalue()
-    assert "FAILED: after waiting 5s, 1 items have no final decision or dead letter" in text
+    assert "FAILED: after waiting 5s (--timeout), 1 items are not finished" in text
+    assert "not lost" in text
     assert "late-1 (benign): not published" in text
 
 
