@@ -56,8 +56,11 @@ def table(result: dict[str, Any]) -> str:
     if baseline:
         p = baseline["latency_ms"]["all"]
         lines.append(_row("baseline (triage only)", f"{p['p50']} / {p['p95']} / {p['p99']}"))
+    hops = service.get("hop_overhead_ms", {})
     lines += ["", "service overhead per hop, ms excluding model time (p50 / p95 / p99)"]
-    for hop, p in service.get("hop_overhead_ms", {}).items():
+    if not hops:
+        lines.append("  not measured: the run had no trace file (--no-trace)")
+    for hop, p in hops.items():
         lines.append(_row(hop, f"{p['p50']} / {p['p95']} / {p['p99']}  (n={p['count']})"))
     llm, prompt = service["llm"], service["prompt_cache"]
     lines += [

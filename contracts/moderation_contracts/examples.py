@@ -132,7 +132,7 @@ def review_request() -> ReviewRequest:
 def human_review_task() -> HumanReviewTask:
     """The comment in the reviewers' queue."""
     return HumanReviewTask(
-        task_id="c-2026-000123:human:1",
+        task_id="task-5d0c6f0e9a4b7c21e83f1a6d",
         request=request(),
         triage=triage_verdict(),
         review=review_verdict(),
@@ -192,7 +192,7 @@ def human_decision() -> HumanDecision:
     return HumanDecision(
         content_id="c-2026-000123",
         tenant_id="acme",
-        task_id="c-2026-000123:human:1",
+        task_id="task-5d0c6f0e9a4b7c21e83f1a6d",
         reviewer_id="rev-7",
         action=HumanAction.REMOVE,
         categories=[CategoryScore(category="harassment/threatening", severity=Severity.HIGH)],

@@ -86,7 +86,7 @@ def show_waterfall(run: DemoRun, out: TextIO) -> None:
     if content_id is None:
         out.write("no item reached a human reviewer, so there is no waterfall to show\n")
         return
-    out.write(f"\n$ moderation trace {content_id} --file {run.trace_file}\n")
+    out.write(f"\n$ .venv/bin/moderation trace {content_id} --file {run.trace_file}\n")
     if not run.trace_file.is_file():
         out.write(f"(no trace file at {run.trace_file}; see {run.worker_log})\n")
         return
