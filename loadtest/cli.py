@@ -65,7 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--partitions", type=int, default=4)
     parser.add_argument("--workers", type=_positive, default=1, help="worker processes (one group)")
     parser.add_argument("--window", type=int, default=256, help="triage calls in flight")
-    parser.add_argument("--batch", action="store_true", help="triage and review through Message Batches")
+    parser.add_argument(
+        "--batch", action="store_true", help="triage and review through Message Batches"
+    )
     parser.add_argument("--batch-delay", type=float, default=1.0, help="simulated batch time, s")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline loop")
     parser.add_argument("--no-trace", action="store_true", help="no trace file (no hop overhead)")
