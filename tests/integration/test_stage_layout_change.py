@@ -52,6 +52,8 @@ async def test_new_layout_does_not_classify_history_again(
 
             await collect(kafka_bootstrap, pipeline.topics, first_done, 60)
             assert everything.stop() == 0
+            # Not on a terminal: no cursor escapes from faust's spinner in the log file.
+            assert "\x1b[" not in everything.log_path.read_text(errors="replace")
             assert _haiku_calls(api.stats()) == FIRST
 
             # Published while no worker runs: the new layout must not skip these.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from pydantic import ValidationError
@@ -74,3 +75,12 @@ def test_a_forming_groups_coordinator_retry_is_info(caplog: pytest.LogCaptureFix
         logger.error("Group Coordinator Request failed: %s", GroupCoordinatorNotAvailableError())
         logger.error("Heartbeat session expired - marking coordinator dead")
     assert [r.levelname for r in caplog.records] == ["INFO", "ERROR"]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from moderation.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert re.fullmatch(r"moderation \d+\.\d+\.\d+\S*\n", capsys.readouterr().out)
