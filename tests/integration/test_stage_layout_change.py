@@ -30,6 +30,7 @@ def _items(start: int, count: int) -> list[object]:
 
 
 @pytest.mark.integration
+@pytest.mark.timeout(240)  # three worker starts; slow on a shared 2-core machine
 async def test_new_layout_does_not_classify_history_again(
     kafka_bootstrap: str, tmp_path: Path, unique_name: Callable[[str], str]
 ) -> None:
