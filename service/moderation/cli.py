@@ -21,7 +21,7 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.demo.cli",
     "moderation.deadletter.cli",
 )
-_DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli")
+_DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli", "moderation.demo.tryout")
 
 
 def build_parser() -> argparse.ArgumentParser:
