@@ -140,7 +140,9 @@ def report(run: DemoRun, out: TextIO) -> int:
 def run(args: argparse.Namespace) -> int:
     """Handler of ``moderation demo``."""
     from moderation.devkafka import local_kafka
+    from moderation.worker.settings_check import load_settings
 
+    load_settings()  # a bad MODERATION_* variable stops the demo before it starts anything
     out = sys.stdout
     items = load_corpus()
     if args.limit is not None:

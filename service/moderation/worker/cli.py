@@ -65,16 +65,12 @@ def run(args: argparse.Namespace) -> int:
         os.environ["MODERATION_STAGES"] = args.stages
     if args.web_port is not None:
         os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
-    from moderation.batch.settings import BatchSettings
-    from moderation.cache.settings import VerdictCacheSettings
     from moderation.portcheck import ensure_port_free
-    from moderation.settings import Settings
     from moderation.worker.data_dir import prepare_data_dir
+    from moderation.worker.settings_check import load_settings
     from moderation.worker.web_port import default_web_port
 
-    settings = Settings()  # a ValidationError becomes one line naming the variable (cli_errors)
-    VerdictCacheSettings()  # validated now, not half-way through start-up
-    BatchSettings()
+    settings = load_settings()  # a ValidationError becomes one line naming the variable
     if "MODERATION_WEB_PORT" not in os.environ:
         settings = settings.model_copy(update={"web_port": default_web_port(settings.stages)})
     port_source = "--web-port" if args.web_port is not None else "MODERATION_WEB_PORT"
