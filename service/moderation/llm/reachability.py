@@ -8,6 +8,7 @@ minute while the API stays unreachable (with how many checks failed), not one pe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -78,6 +79,12 @@ class ApiWatch:
         result = await check_api(self._client)
         self.record(result)
         return result
+
+    async def watch_forever(self, interval_s: float = 10.0) -> None:
+        """Ask every ``interval_s`` until cancelled (the worker's background task)."""
+        while True:
+            await asyncio.sleep(interval_s)
+            await self.check()
 
     def record(self, result: ApiCheck) -> None:
         now = self._clock()

@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if args.web_port is not None:
         os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
     from moderation.portcheck import ensure_port_free
+    from moderation.settings import Stage
     from moderation.worker.data_dir import prepare_data_dir
     from moderation.worker.settings_check import load_settings
     from moderation.worker.web_port import default_web_port
@@ -106,7 +107,12 @@ def run(args: argparse.Namespace) -> int:
     from moderation.telemetry import setup
     from moderation.worker.app import build_app
     from moderation.worker.kafka_config import client_security
-    from moderation.worker.topics import changelog_topics, contract_limits, ensure_topics
+    from moderation.worker.topics import (
+        contract_limits,
+        copartition_problem,
+        ensure_topics,
+        partition_counts,
+    )
 
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
     wiring = build_app(settings, telemetry, policies)
@@ -120,11 +126,19 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_partitions,
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
-                compacted=changelog_topics(wiring.app),
+                compacted=settings.topics.compacted(),
             )
         )
         if created:
             log.info("created topics: %s", ", ".join(created))
+    if Stage.FINALIZE in settings.stages:
+        internal = (settings.topics.finalize_events, settings.topics.finalize_state)
+        problem = copartition_problem(
+            settings.topics, asyncio.run(partition_counts(settings.bootstrap_servers, internal))
+        )
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
     asyncio.run(
         prepare_start_offsets(
             settings.bootstrap_servers,
