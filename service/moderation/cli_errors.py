@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,33 @@ def env_variable(model: type[BaseModel], loc: tuple[Any, ...], environ: Mapping[
     return (prefix + delimiter.join(parts)).upper()
 
 
+_FIELD_PATH = re.compile(r"\b[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*\b")
+
+
+def _is_field_path(model: type[BaseModel], path: str) -> bool:
+    node: Any = model
+    for part in path.split("."):
+        fields = getattr(node, "model_fields", None)
+        if not isinstance(fields, dict) or part not in fields:
+            return False
+        node = fields[part].annotation
+    return True
+
+
+def _name_variables(model: type[BaseModel], message: str, environ: Mapping[str, str]) -> str:
+    """Field paths in a model-level message (``triage.call_budget_s``) as variable names."""
+
+    def swap(match: re.Match[str]) -> str:
+        path = match.group(0)
+        if "_" not in path and "." not in path:  # plain words of the sentence
+            return path
+        if not _is_field_path(model, path):
+            return path
+        return env_variable(model, tuple(path.split(".")), environ)
+
+    return _FIELD_PATH.sub(swap, message)
+
+
 def _shown(variable: str, value: Any) -> str:
     if any(word in variable for word in _SECRET_WORDS):
         return "(hidden)"
@@ -106,11 +134,12 @@ def explain_validation(
     lines = []
     for problem in error.errors(include_url=False):
         message = problem["msg"].removeprefix("Value error, ")
-        if model is None or not problem["loc"]:
-            lines.append(
-                f"invalid settings ({error.title}): {message}; check the MODERATION_* "
-                "variables it names"
-            )
+        if model is None:
+            lines.append(f"invalid settings ({error.title}): {message}")
+            continue
+        if not problem["loc"]:
+            named = _name_variables(model, message, env)
+            lines.append(f"invalid settings: {named}; change one of the variables it names")
             continue
         variable = env_variable(model, tuple(problem["loc"]), env)
         value = _shown(variable, problem.get("input"))

@@ -131,6 +131,8 @@ def test_mistake_is_one_line(case: Case, tmp_path: Path, request: pytest.Fixture
             holder.close()
     said = done.stdout + done.stderr
     assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    logged_errors = [line for line in done.stderr.splitlines() if " ERROR " in line]
+    assert logged_errors == [], "only our own one line may report the problem"
     for name in case.names:
         assert name in said, said[-3000:]
     assert done.returncode == case.status, said[-3000:]

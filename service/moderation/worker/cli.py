@@ -81,11 +81,12 @@ def run(args: argparse.Namespace) -> int:
         level=settings.log_level.upper().replace("WARN", "WARNING").replace("CRIT", "CRITICAL"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    from moderation.worker.log_noise import quiet_expected_retries
+    from moderation.worker.log_noise import quiet_bootstrap_failures, quiet_expected_retries
     from moderation.worker.log_privacy import cap_payload_loggers
 
     cap_payload_loggers()  # at DEBUG these libraries would log message values (content)
     quiet_expected_retries()  # a forming group's coordinator retries are INFO, not ERROR
+    loud_again = quiet_bootstrap_failures()  # until faust runs: our own line names the servers
     log = logging.getLogger("moderation.worker")
     log.info("effective settings: %s", json.dumps(settings.masked(), sort_keys=True))
     if settings.anthropic_api_key is None:
@@ -116,8 +117,6 @@ def run(args: argparse.Namespace) -> int:
 
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
     wiring = build_app(settings, telemetry, policies)
-    if wiring.api_watch is not None:
-        wiring.api_watch.record(asyncio.run(startup_api_check(settings, log)))
     if not args.no_create_topics:
         created = asyncio.run(
             ensure_topics(
@@ -150,8 +149,11 @@ def run(args: argparse.Namespace) -> int:
         )
     )
 
+    if wiring.api_watch is not None:
+        wiring.api_watch.record(asyncio.run(startup_api_check(settings, log)))
     import faust
 
+    loud_again()
     worker = faust.Worker(
         wiring.app,
         loglevel=settings.log_level,

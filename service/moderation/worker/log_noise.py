@@ -8,8 +8,10 @@ expected on a first start, so it must not look like a failure to a newcomer or a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 COORDINATOR_LOGGER = "aiokafka.consumer.group_coordinator"
+CLIENT_LOGGER = "aiokafka"
 _EXPECTED = ("CoordinatorNotAvailable", "NotCoordinatorForGroup", "GroupLoadInProgress")
 
 
@@ -23,6 +25,26 @@ class ExpectedRetriesAtInfo(logging.Filter):
                 record.levelno = logging.INFO
                 record.levelname = logging.getLevelName(logging.INFO)
         return True
+
+
+class BootstrapFailuresAtInfo(logging.Filter):
+    """While the worker starts, "Unable connect to host:port" is followed by our own one-line
+    error naming KAFKA_BOOTSTRAP_SERVERS (``cli_errors``), so the library's line is INFO."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR and record.getMessage().startswith("Unable connect"):
+            record.levelno = logging.INFO
+            record.levelname = logging.getLevelName(logging.INFO)
+        return True
+
+
+def quiet_bootstrap_failures() -> Callable[[], None]:
+    """Lower aiokafka's connection errors to INFO until the returned function is called (the
+    worker's start-up steps; once running, a lost broker is an error again)."""
+    logger = logging.getLogger(CLIENT_LOGGER)
+    quiet = BootstrapFailuresAtInfo()
+    logger.addFilter(quiet)
+    return lambda: logger.removeFilter(quiet)
 
 
 def quiet_expected_retries() -> None:

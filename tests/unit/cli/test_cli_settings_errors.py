@@ -84,3 +84,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exited.value.code == 0
     assert re.fullmatch(r"moderation \d+\.\d+\.\d+\S*\n", capsys.readouterr().out)
+
+
+def test_a_rule_across_settings_names_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    explained = explain_validation(_error(Settings, monkeypatch, MODERATION_ITEM_DEADLINE_S="5"))
+    assert explained.line.startswith("error: invalid settings: MODERATION_TRIAGE__CALL_BUDGET_S")
+    assert "MODERATION_ITEM_DEADLINE_S (5.0s)" in explained.line
