@@ -40,6 +40,7 @@ from moderation_contracts.topics import (
     HUMAN_DECISIONS,
     HUMAN_REVIEW,
     REQUESTS,
+    SHADOW,
     SONNET_REVIEW,
     TOPICS,
     Party,
@@ -48,6 +49,7 @@ from moderation_contracts.topics import (
     topics_read_by,
     topics_written_by,
 )
+from moderation_contracts.shadow import ShadowComparison, ShadowSide, ShadowStage
 from moderation_contracts.validation import ContractError, dump_payload, parse_payload
 from moderation_contracts.verdict import Verdict
 
@@ -61,6 +63,7 @@ __all__ = [
     "SCHEMA_MAJOR",
     "SCHEMA_MINOR",
     "SCHEMA_VERSION",
+    "SHADOW",
     "SONNET_REVIEW",
     "TOPICS",
     "Attachment",
@@ -86,6 +89,9 @@ __all__ = [
     "RequestContext",
     "ReviewRequest",
     "Severity",
+    "ShadowComparison",
+    "ShadowSide",
+    "ShadowStage",
     "Tier",
     "TierCost",
     "TopicSpec",

@@ -47,6 +47,9 @@ class TopicNames(BaseModel):
     deadletter: str = Field(
         default=contract_topics.DEAD_LETTERS.name, description="output: what could not be processed"
     )
+    shadow: str = Field(
+        default=contract_topics.SHADOW.name, description="output: shadow-mode comparisons"
+    )
 
     def all(self) -> tuple[str, ...]:
         return (
@@ -56,6 +59,7 @@ class TopicNames(BaseModel):
             self.decisions,
             self.human_decisions,
             self.deadletter,
+            self.shadow,
         )
 
 
