@@ -34,6 +34,7 @@ from moderation_contracts.review import (
     Priority,
     ReviewRequest,
 )
+from moderation_contracts.shadow import ShadowComparison, ShadowSide, ShadowStage
 from moderation_contracts.topics import (
     DEAD_LETTERS,
     DECISIONS,
@@ -49,7 +50,6 @@ from moderation_contracts.topics import (
     topics_read_by,
     topics_written_by,
 )
-from moderation_contracts.shadow import ShadowComparison, ShadowSide, ShadowStage
 from moderation_contracts.validation import ContractError, dump_payload, parse_payload
 from moderation_contracts.verdict import Verdict
 

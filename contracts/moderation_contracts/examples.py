@@ -234,6 +234,7 @@ def shadow_comparison() -> ShadowComparison:
             outcome="judged",
             flagged=True,
             categories=flagged,
+            flagged_categories=[score.category for score in flagged],
             route="review",
             cost_usd=0.00091,
             latency_ms=412.0,

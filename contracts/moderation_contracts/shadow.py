@@ -41,6 +41,11 @@ class ShadowSide(ContractModel):
     outcome: ShortLabel = Field(description="judged, refused, invalid or unavailable.")
     flagged: bool = Field(description="Any category crossed the policy's flag threshold.")
     categories: list[CategoryScore] = Field(default_factory=list, max_length=MAX_CATEGORIES)
+    flagged_categories: list[CategoryName] = Field(
+        default_factory=list,
+        max_length=MAX_CATEGORIES,
+        description="The categories that crossed the policy's flag threshold.",
+    )
     route: ShortLabel = Field(description="Where the routing table sends the item on this verdict.")
     cost_usd: float = Field(default=0.0, ge=0.0)
     latency_ms: float = Field(default=0.0, ge=0.0)

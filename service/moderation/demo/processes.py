@@ -27,7 +27,7 @@ from moderation.settings import TopicNames
 SIM_API_KEY = "demo-simulated-key"
 """Any key works for the simulated API; this one is used when ANTHROPIC_API_KEY is unset."""
 
-_TOPIC_FIELDS = ("requests", "review", "human_review", "decisions", "human_decisions", "deadletter")
+_TOPIC_FIELDS = tuple(TopicNames.model_fields)
 
 
 class DemoError(ModerationError):

@@ -89,5 +89,6 @@ def contract_limits(topics: TopicNames) -> dict[str, int]:
         topics.decisions: contract_topics.DECISIONS,
         topics.human_decisions: contract_topics.HUMAN_DECISIONS,
         topics.deadletter: contract_topics.DEAD_LETTERS,
+        topics.shadow: contract_topics.SHADOW,
     }
     return {name: spec.max_message_bytes + BATCH_OVERHEAD_BYTES for name, spec in specs.items()}
