@@ -9,7 +9,6 @@ from pydantic import ValidationError
 
 from moderation_contracts import (
     SCHEMA_VERSION,
-    SCHEMA_VERSION,
     Attachment,
     CategoryScore,
     CostBreakdown,
