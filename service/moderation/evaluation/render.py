@@ -71,7 +71,10 @@ def _config_json(f: ConfigFigures) -> dict[str, Any]:
         "cost_per_1000_usd": f.cost_per_1000_usd,
         "latency_ms": {"p50": f.latency_p50_ms, "p95": f.latency_p95_ms},
         "threshold_sweep": [{"threshold": p.threshold, **_counts(p.counts)} for p in f.sweep],
-        "by_kind": {kind: _counts(c) for kind, c in f.kinds.items()},
+        "by_kind": {
+            kind: {"items": k.items, "flagged": k.flagged, **_counts(k.counts)}
+            for kind, k in f.kinds.items()
+        },
     }
 
 
@@ -133,7 +136,7 @@ def to_markdown(report: ReportInput, chart: str | None = None) -> str:
         ["flagged: false-positive rate", *(_pct(f.overall.fpr) for f in configs)],
         ["all categories (micro): F1", *(_num(f.micro.f1) for f in configs)],
         ["all categories (micro): PR-AUC", *(_num(f.micro_pr_auc) for f in configs)],
-        ["escalated to review (Sonnet)", *(_pct(f.to_review) for f in configs)],
+        ["sent on to the review tier", *(_pct(f.to_review) for f in configs)],
         ["escalated to humans", *(_pct(f.to_human) for f in configs)],
         ["refusals", *(str(f.refused) for f in configs)],
         ["invalid outputs (after one retry)", *(str(f.invalid) for f in configs)],
@@ -168,8 +171,8 @@ def to_markdown(report: ReportInput, chart: str | None = None) -> str:
         out += _table(header, rows)
         out += ["", "Flagged rate by kind of item:", ""]
         rows = [
-            [kind, str(c.total), _pct((c.tp + c.fp) / c.total if c.total else None), _num(c.f1)]
-            for kind, c in f.kinds.items()
+            [kind, str(k.items), _pct(k.flagged_rate), _num(k.counts.f1)]
+            for kind, k in f.kinds.items()
         ]
         out += _table(["kind", "items", "flagged", "F1"], rows)
     comparison = report.comparison

@@ -38,6 +38,19 @@ class CategoryFigures:
 
 
 @dataclass(frozen=True)
+class KindFigures:
+    """One kind of item (benign, borderline, injection, a category...): how often flagged."""
+
+    items: int
+    flagged: int  # predicted flagged, whatever the labels say
+    counts: Confusion  # items whose overall label is known
+
+    @property
+    def flagged_rate(self) -> float | None:
+        return self.flagged / self.items if self.items else None
+
+
+@dataclass(frozen=True)
 class ConfigFigures:
     config_id: str
     models: list[str]
@@ -55,7 +68,7 @@ class ConfigFigures:
     latency_p50_ms: float | None
     latency_p95_ms: float | None
     sweep: list[SweepPoint]
-    kinds: dict[str, Confusion] = field(default_factory=dict)
+    kinds: dict[str, KindFigures] = field(default_factory=dict)
 
 
 def _pairs(
@@ -108,7 +121,10 @@ def figures(
         latency_p50_ms=quantile(latencies, 0.5),
         latency_p95_ms=quantile(latencies, 0.95),
         sweep=sweep([(score, truth) for truth, _, score in all_pairs], THRESHOLDS),
-        kinds={kind: confusion(pairs) for kind, pairs in sorted(kinds.items())},
+        kinds={
+            kind: KindFigures(len(pairs), sum(p for _, p in pairs), confusion(pairs))
+            for kind, pairs in sorted(kinds.items())
+        },
     )
 
 
