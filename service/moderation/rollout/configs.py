@@ -14,10 +14,11 @@ config can change anything a ``MODERATION_TRIAGE__*`` variable can.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import yaml
 from opentelemetry.trace import Tracer
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from moderation.errors import ConfigurationError
 from moderation.llm.classify import Classifier, TierConfig
@@ -38,6 +39,19 @@ class RolloutConfig(BaseModel):
     policy_file: Path | None = None
     triage: TriageTier = TriageTier()
     review: ReviewTier = ReviewTier()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_tier_settings(cls, data: Any) -> Any:
+        """A misspelt tier setting is an error here (the worker's env settings ignore extras)."""
+        if isinstance(data, dict):
+            for name, model in (("triage", TriageTier), ("review", ReviewTier)):
+                given = data.get(name)
+                if isinstance(given, dict):
+                    unknown = sorted(set(given) - set(model.model_fields))
+                    if unknown:
+                        raise ValueError(f"{name}: unknown settings {unknown}")
+        return data
 
     def tier(self, tier: Tier) -> ModelTier:
         return self.triage if tier is Tier.HAIKU else self.review
