@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--candidate-latency-ms", type=float, default=2000.0, help="the shadow candidate's latency"
     )
-    parser.add_argument("--budget", type=int, default=16, help="shadow calls in flight")
+    parser.add_argument("--budget", type=int, default=4, help="shadow calls in flight")
     parser.add_argument("--window", type=int, default=256, help="triage calls in flight")
     parser.add_argument("--repeat", type=int, default=1, help="off/on pairs (medians are compared)")
     parser.add_argument("--out", type=Path, default=Path(".run/loadtest-shadow"))

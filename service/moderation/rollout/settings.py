@@ -41,7 +41,10 @@ class ShadowSettings(BaseSettings):
         default=10.0, ge=0, le=100, description="share of items shadowed (hash of content_id)"
     )
     max_in_flight: int = Field(
-        default=16, ge=1, le=4096, description="shadow calls at once; beyond it calls are skipped"
+        default=4,
+        ge=1,
+        le=4096,
+        description="shadow calls at once; beyond it items are skipped (rate <= this / latency)",
     )
     circuit_failure_threshold: int = Field(
         default=5, ge=1, description="consecutive failed shadow calls that pause shadowing"
