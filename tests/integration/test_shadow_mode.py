@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -198,3 +201,23 @@ async def test_decisions_are_identical_with_shadow_on_and_off(
     # the candidate really ran (Sonnet at triage costs more than Haiku), on its own budget
     assert sum(c.candidate.cost_usd for c in triage) > sum(c.production.cost_usd for c in triage)
     assert any(c.stage == "review" for c in comparisons)
+
+    # the operator's view of the same topic
+    chart = tmp_path / "shadow.png"
+    report = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "moderation.cli", "shadow", "report", "--out", str(chart)],
+        env={
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": shadowed.bootstrap,
+            "MODERATION_TOPICS__SHADOW": shadowed.topics.shadow,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert report.returncode == 0, report.stderr
+    assert "triage: candidate (candidate) vs baseline (production)" in report.stdout
+    assert f"items compared           {len(triage)}" in report.stdout
+    assert chart.stat().st_size > 0
