@@ -22,6 +22,13 @@ from moderation_contracts.cost import CostBreakdown, TierCost
 from moderation_contracts.deadletter import DeadLetter, Header
 from moderation_contracts.decision import FINAL_STATUSES, Decision, DecisionStatus
 from moderation_contracts.human import HumanAction, HumanDecision
+from moderation_contracts.internal import (
+    FinalizeEvent,
+    FinalizeEventKind,
+    FinalizeState,
+    ParkedDecision,
+    Source,
+)
 from moderation_contracts.request import (
     Attachment,
     ImageMediaType,
@@ -76,6 +83,9 @@ __all__ = [
     "Decision",
     "DecisionStatus",
     "EscalationReason",
+    "FinalizeEvent",
+    "FinalizeEventKind",
+    "FinalizeState",
     "Header",
     "HumanAction",
     "HumanDecision",
@@ -83,6 +93,7 @@ __all__ = [
     "Identifier",
     "ImageMediaType",
     "ModerationRequest",
+    "ParkedDecision",
     "Party",
     "Payload",
     "Priority",
@@ -92,6 +103,7 @@ __all__ = [
     "ShadowComparison",
     "ShadowSide",
     "ShadowStage",
+    "Source",
     "Tier",
     "TierCost",
     "TopicSpec",
