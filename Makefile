@@ -61,6 +61,10 @@ unit: $(STAMP) ## Only the unit tests (no I/O)
 loadtest: $(STAMP) ## Run a load-test scenario (SCENARIO=steady|burst|backlog, ARGS=...) and print the table
 	$(BIN)/python -m loadtest $(or $(SCENARIO),backlog) $(or $(ARGS),--items 4000 --no-trace)
 
+.PHONY: eval
+eval: $(STAMP) ## Score the baseline and a candidate config on the bundled labelled set (simulated API)
+	$(BIN)/moderation eval bundled --config baseline --config $(or $(CANDIDATE),sonnet-triage) --simulate $(ARGS)
+
 .PHONY: docs
 docs: $(STAMP) ## Regenerate the README configuration table and the contract schemas
 	$(BIN)/python -m moderation.settings_doc --write README.md

@@ -124,14 +124,22 @@ class SimApi:
 
 
 @contextmanager
-def sim_api(latency_ms: float, batch_delay_s: float, workdir: Path) -> Iterator[SimApi]:
-    """The simulator with a fixed model latency (0 = instant) for every model class."""
+def sim_api(
+    latency_ms: float,
+    batch_delay_s: float,
+    workdir: Path,
+    class_latency_ms: Mapping[str, float] | None = None,
+) -> Iterator[SimApi]:
+    """The simulator with a fixed model latency (0 = instant) for every model class;
+    ``class_latency_ms`` overrides it per class (e.g. a slow ``opus`` candidate)."""
     port = free_port()
     argv = [sys.executable, "-m", "moderation.cli", "dev", "sim-api", "--port", str(port)]
     argv += ["--profile", "instant", "--batch-delay", str(batch_delay_s)]
-    if latency_ms > 0:
-        for cls in ("haiku", "sonnet", "opus"):
-            argv += [f"--{cls}-latency-ms", str(latency_ms)]
+    latencies = {cls: latency_ms for cls in ("haiku", "sonnet", "opus")}
+    latencies |= dict(class_latency_ms or {})
+    if any(value > 0 for value in latencies.values()):
+        for cls, value in latencies.items():
+            argv += [f"--{cls}-latency-ms", str(value)]
         argv += ["--latency-sigma", "0"]
     with child(argv, workdir / "sim-api.log") as process:
         url = f"http://127.0.0.1:{port}"

@@ -39,6 +39,7 @@ class RunConfig:
     batch: bool = False
     batch_delay_s: float = 1.0
     worker_env: dict[str, str] = field(default_factory=dict)
+    class_latency_ms: dict[str, float] = field(default_factory=dict)  # per model class
     timeout_s: float = 150.0
     workdir: Path = Path(".run/loadtest")
 
@@ -277,7 +278,9 @@ async def run(config: RunConfig) -> dict[str, Any]:
     with ExitStack() as stack:
         bootstrap = _broker(stack, workdir)
         sim = stack.enter_context(
-            processes.sim_api(config.latency_ms, config.batch_delay_s, workdir)
+            processes.sim_api(
+                config.latency_ms, config.batch_delay_s, workdir, config.class_latency_ms
+            )
         )
         started = time.monotonic()
         result["service"] = await _service(config, bootstrap, sim, items, workdir)

@@ -66,6 +66,13 @@ class Decision(Payload):
         default_factory=list, max_length=MAX_MODELS, description="Model ids used, in call order."
     )
     cost: CostBreakdown = Field(default_factory=CostBreakdown)
+    config_id: Identifier | None = Field(
+        default=None,
+        description=(
+            "The configuration (models, policy, settings) that decided; differs from the "
+            "baseline's for items a canary rollout routed to a candidate. Added in 1.1."
+        ),
+    )
     trace_id: TraceId | None = None
     submitted_at: UtcDatetime | None = Field(
         default=None, description="From the request; null only when the request was unreadable."

@@ -21,6 +21,7 @@ from moderation_contracts.request import (
     RequestContext,
 )
 from moderation_contracts.review import EscalationReason, HumanReviewTask, Priority, ReviewRequest
+from moderation_contracts.shadow import ShadowComparison, ShadowSide, ShadowStage
 from moderation_contracts.verdict import Verdict
 
 T0: Final = datetime(2026, 11, 2, 9, 30, 0, tzinfo=UTC)
@@ -181,6 +182,7 @@ def final_decision() -> Decision:
         policy_version="2026-10-01",
         models=["claude-haiku-4-5", "claude-sonnet-4-6"],
         cost=CostBreakdown().add(triage_cost()).add(review_cost()),
+        config_id="baseline",
         trace_id=TRACE_ID,
         submitted_at=T0,
         decided_at=T0 + timedelta(minutes=42),
@@ -218,6 +220,40 @@ def dead_letter() -> DeadLetter:
     )
 
 
+def shadow_comparison() -> ShadowComparison:
+    """A candidate triage model that clears what production flagged."""
+    flagged = triage_verdict().categories
+    return ShadowComparison(
+        content_id="c-2026-000123",
+        tenant_id="acme",
+        stage=ShadowStage.TRIAGE,
+        policy_version="2026-10-01",
+        production=ShadowSide(
+            config_id="baseline",
+            model="claude-haiku-4-5",
+            outcome="judged",
+            flagged=True,
+            categories=flagged,
+            flagged_categories=[score.category for score in flagged],
+            route="review",
+            cost_usd=0.00091,
+            latency_ms=412.0,
+        ),
+        candidate=ShadowSide(
+            config_id="haiku-next",
+            model="claude-haiku-5-5",
+            outcome="judged",
+            flagged=False,
+            route="allow",
+            cost_usd=0.00074,
+            latency_ms=365.5,
+        ),
+        agree=False,
+        flips=[score.category for score in flagged],
+        compared_at=T0 + timedelta(seconds=2),
+    )
+
+
 def examples() -> dict[str, Payload]:
     """One example per published schema name (the final decision stands for decisions)."""
     items: list[Payload] = [
@@ -227,6 +263,7 @@ def examples() -> dict[str, Payload]:
         final_decision(),
         human_decision(),
         dead_letter(),
+        shadow_comparison(),
     ]
     return {type(item).schema_name: item for item in items}
 
@@ -242,4 +279,5 @@ def all_examples() -> list[Payload]:
         final_decision(),
         human_decision(),
         dead_letter(),
+        shadow_comparison(),
     ]

@@ -20,6 +20,8 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.telemetry.cli",
     "moderation.demo.cli",
     "moderation.deadletter.cli",
+    "moderation.evaluation.cli",
+    "moderation.rollout.cli",
 )
 _DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli", "moderation.demo.tryout")
 

@@ -47,6 +47,9 @@ class TopicNames(BaseModel):
     deadletter: str = Field(
         default=contract_topics.DEAD_LETTERS.name, description="output: what could not be processed"
     )
+    shadow: str = Field(
+        default=contract_topics.SHADOW.name, description="output: shadow-mode comparisons"
+    )
     finalize_events: str = Field(
         default=contract_topics.FINALIZE_EVENTS.name,
         description="internal: tasks and reviewers' decisions re-keyed by the service",
@@ -64,6 +67,7 @@ class TopicNames(BaseModel):
             self.decisions,
             self.human_decisions,
             self.deadletter,
+            self.shadow,
             self.finalize_events,
             self.finalize_state,
         )

@@ -63,10 +63,13 @@ def rows(model: type[BaseModel] = Settings, prefix: str = "MODERATION_") -> Iter
 def _sections() -> Iterator[str]:
     from moderation.batch.settings import BatchSettings
     from moderation.cache.settings import VerdictCacheSettings
+    from moderation.rollout.settings import CanarySettings, ShadowSettings
 
     yield from rows()
     yield from rows(VerdictCacheSettings, "MODERATION_VERDICT_CACHE__")
     yield from rows(BatchSettings, "MODERATION_BATCH__")
+    yield from rows(ShadowSettings, "MODERATION_SHADOW__")
+    yield from rows(CanarySettings, "MODERATION_CANARY__")
 
 
 def table() -> str:

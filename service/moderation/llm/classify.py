@@ -46,6 +46,7 @@ class Judgement:
     verdict: Verdict | None = None
     detail: str = ""
     model: str = ""
+    config_id: str = ""  # the configuration that judged (canary rollouts); "" when unnamed
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class TierConfig:
     model: str
     max_tokens: int
     thinking_budget: int = 0
+    config_id: str = ""
 
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
@@ -136,13 +138,21 @@ class Classifier:
                 if isinstance(error, ConfigurationError):
                     _log.error("%s: %s", self.config.model, error)
                 return Judgement(
-                    JudgementKind.UNAVAILABLE, tuple(costs), detail=str(error), model=call.model
+                    JudgementKind.UNAVAILABLE,
+                    tuple(costs),
+                    detail=str(error),
+                    model=call.model,
+                    config_id=self.config.config_id,
                 )
             costs.append(tier_cost(self.config.tier, reply))
             if reply.stop_reason == "refusal":
                 detail = f"refused ({reply.refusal_category or 'no category given'})"
                 return Judgement(
-                    JudgementKind.REFUSED, tuple(costs), detail=detail, model=reply.model
+                    JudgementKind.REFUSED,
+                    tuple(costs),
+                    detail=detail,
+                    model=reply.model,
+                    config_id=self.config.config_id,
                 )
             try:
                 output = parse_verdict_output(reply.tool_input, policy)
@@ -166,6 +176,19 @@ class Classifier:
                 stop_reason=reply.stop_reason,
                 latency_ms=round(reply.latency_ms, 3),
                 response_id=reply.response_id,
+                config_id=self.config.config_id or None,
             )
-            return Judgement(JudgementKind.JUDGED, tuple(costs), verdict=verdict, model=reply.model)
-        return Judgement(JudgementKind.INVALID, tuple(costs), detail=problem, model=call.model)
+            return Judgement(
+                JudgementKind.JUDGED,
+                tuple(costs),
+                verdict=verdict,
+                model=reply.model,
+                config_id=self.config.config_id,
+            )
+        return Judgement(
+            JudgementKind.INVALID,
+            tuple(costs),
+            detail=problem,
+            model=call.model,
+            config_id=self.config.config_id,
+        )

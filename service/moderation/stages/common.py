@@ -92,6 +92,7 @@ def decision(
     policy_id: str | None,
     policy_version: str | None,
     overturned: bool = False,
+    config_id: str = "",
 ) -> Decision:
     return Decision(
         content_id=request.content_id,
@@ -105,6 +106,7 @@ def decision(
         policy_version=policy_version,
         models=list(dict.fromkeys(models)),
         cost=cost,
+        config_id=config_id or (verdict.config_id if verdict else None) or None,
         trace_id=current_trace_id(),
         submitted_at=request.submitted_at,
         decided_at=now,

@@ -74,6 +74,7 @@ class ReviewStage(ModelStage):
                 final=True,
                 policy_id=policy.policy_id,
                 policy_version=policy.version,
+                config_id=judgement.config_id,
                 overturned=overturned,
             )
             return (output(self.topics.decisions, made, key, routing.label, status),)

@@ -62,6 +62,7 @@ class TriageStage(ModelStage):
                 final=final,
                 policy_id=policy.policy_id,
                 policy_version=policy.version,
+                config_id=judgement.config_id,
             )
             return output(self.topics.decisions, made, key, routing.label, status)
 

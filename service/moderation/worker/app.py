@@ -24,6 +24,7 @@ from moderation.llm.classify import Classifier, TierConfig
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
 from moderation.llm.reachability import ApiWatch
 from moderation.policy import PolicyBook
+from moderation.rollout.wiring import Rollout
 from moderation.settings import ModelTier, Settings, Stage
 from moderation.stages.common import failure_handler
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore, sweep_forever
@@ -158,6 +159,9 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
     # Speed and cost levers (loadtest/README.md): verdict cache (default on), batch mode (off).
     cache_settings = VerdictCacheSettings()
     verdicts = verdict_table(cache_settings)
+    # Shadow mode and canary rollouts (moderation/rollout): config ids, candidates, comparisons.
+    rollout = Rollout.from_env(settings, telemetry, lambda record: sender.send(record, ()))
+    policies = rollout.policies(policies)
     batch_settings = BatchSettings()
     if Stage.TRIAGE in settings.stages:
         triage_judge = batched(
@@ -169,7 +173,10 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             tracer=telemetry.tracer,
             metrics=telemetry.metrics,
         )
-        triage = TriageStage(cached(triage_judge, verdicts), policies, topics)
+        triage_judge = rollout.judge(
+            cached(triage_judge, verdicts), Tier.HAIKU, lambda j: cached(j, verdicts)
+        )
+        triage = TriageStage(triage_judge, policies, topics)
         read(topics.requests, "triage", settings.triage.max_in_flight, triage.handle)
     if Stage.REVIEW in settings.stages:
         review_judge = batched(
@@ -181,7 +188,9 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             tracer=telemetry.tracer,
             metrics=telemetry.metrics,
         )
-        review_judge = cached(review_judge, verdicts if cache_settings.review else None)
+        review_store = verdicts if cache_settings.review else None
+        review_judge = cached(review_judge, review_store)
+        review_judge = rollout.judge(review_judge, Tier.SONNET, lambda j: cached(j, review_store))
         review = ReviewStage(review_judge, policies, topics)
         read(topics.review, "review", settings.review.max_in_flight, review.handle)
     background: list[Any] = []

@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
+    from moderation.errors import ConfigurationError
     from moderation.streaming.start_offsets import prepare_start_offsets
     from moderation.telemetry import setup
     from moderation.worker.app import build_app
@@ -116,7 +117,12 @@ def run(args: argparse.Namespace) -> int:
     )
 
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
-    wiring = build_app(settings, telemetry, policies)
+    try:
+        wiring = build_app(settings, telemetry, policies)
+    except ConfigurationError as error:  # e.g. shadow or canary settings (moderation/rollout)
+        print(f"error: {error}", file=sys.stderr)
+        telemetry.shutdown()
+        return 2
     if not args.no_create_topics:
         created = asyncio.run(
             ensure_topics(

@@ -111,6 +111,7 @@ def contract_limits(topics: TopicNames) -> dict[str, int]:
         topics.decisions: contract_topics.DECISIONS,
         topics.human_decisions: contract_topics.HUMAN_DECISIONS,
         topics.deadletter: contract_topics.DEAD_LETTERS,
+        topics.shadow: contract_topics.SHADOW,
         topics.finalize_events: contract_topics.FINALIZE_EVENTS,
         topics.finalize_state: contract_topics.FINALIZE_STATE,
     }
