@@ -21,6 +21,7 @@ knows nothing of faust: any consumer of the group then starts from these commits
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import CommitFailedError
+from aiokafka.errors import CommitFailedError, CoordinatorNotAvailableError, NotCoordinatorError
 from aiokafka.structs import OffsetAndMetadata
 
 _log = logging.getLogger(__name__)
@@ -126,6 +127,27 @@ async def _read_state(
     return partitions, own, {name: found for name, found in others.items() if found}
 
 
+_COORDINATOR_WAIT_S = 60.0
+"""A fresh cluster creates its offsets topic on first use: the group coordinator may need a
+few seconds before it answers."""
+
+
+async def _read_state_when_ready(
+    admin: AIOKafkaAdminClient, group: str, app_id: str, topics: Sequence[str]
+) -> tuple[list[TopicPartition], dict[TopicPartition, int], dict[str, dict[TopicPartition, int]]]:
+    deadline = asyncio.get_running_loop().time() + _COORDINATOR_WAIT_S
+    delay = 0.2
+    while True:
+        try:
+            return await _read_state(admin, group, app_id, topics)
+        except (CoordinatorNotAvailableError, NotCoordinatorError) as error:
+            if asyncio.get_running_loop().time() + delay > deadline:
+                raise
+            _log.info("group coordinator not ready yet (%s); retrying", type(error).__name__)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 2.0)
+
+
 async def prepare_start_offsets(
     bootstrap_servers: str,
     group: str,
@@ -145,7 +167,7 @@ async def prepare_start_offsets(
     try:
         await admin.start()
         await consumer.start()
-        partitions, own, others = await _read_state(admin, group, app_id, topics)
+        partitions, own, others = await _read_state_when_ready(admin, group, app_id, topics)
         log_end = await consumer.end_offsets(partitions) if partitions else {}
         plan = plan_starts(group, partitions, own, others, log_end, mode)
         await _commit(consumer, group, plan)
