@@ -69,6 +69,8 @@ class EscalationReason(StrEnum):
     """A model tier was unavailable and the policy fails closed."""
     POLICY_REQUIRES_HUMAN = "policy_requires_human"
     """The policy sends this category or action to humans regardless of the models."""
+    ITEM_REJECTED_BY_API = "item_rejected_by_api"
+    """The API refused this item (e.g. an image it cannot fetch or decode, an oversized request)."""
 
 
 class Priority(StrEnum):

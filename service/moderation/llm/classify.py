@@ -1,7 +1,10 @@
 """Ask a model for a verdict, with the escalation ladder's first rung built in.
 
 Output that does not validate is retried once; a refusal is reported as such; an unavailable
-tier is reported with the cost already spent. What happens next is the routing table's business.
+tier and an item the API rejected are reported with the cost already spent. What happens next
+is the routing table's business. A configuration failure (credentials, billing, permissions) is
+not an answer about the item: :class:`~moderation.errors.ConfigurationError` propagates, so the
+item is neither decided nor committed.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from moderation.errors import ConfigurationError, TierUnavailable
+from moderation.errors import ItemRejected, TierUnavailable
 from moderation.llm.gateway import CallContext, LlmReply, LlmRequest, ModelGateway
 from moderation.policy import Policy
 from moderation.prompts import (
@@ -37,6 +40,8 @@ class JudgementKind(StrEnum):
     REFUSED = "refused"
     INVALID = "invalid"
     UNAVAILABLE = "unavailable"
+    REJECTED = "rejected"
+    """The API refused this item (e.g. an image it cannot fetch); escalate, never allow."""
 
 
 @dataclass(frozen=True)
@@ -132,11 +137,13 @@ class Classifier:
         for _attempt in range(OUTPUT_ATTEMPTS):
             try:
                 reply = await self._gateway.create(call, context)
-            except (TierUnavailable, ConfigurationError) as error:
-                if isinstance(error, ConfigurationError):
-                    _log.error("%s: %s", self.config.model, error)
+            except TierUnavailable as error:
                 return Judgement(
                     JudgementKind.UNAVAILABLE, tuple(costs), detail=str(error), model=call.model
+                )
+            except ItemRejected as error:
+                return Judgement(
+                    JudgementKind.REJECTED, tuple(costs), detail=str(error), model=call.model
                 )
             costs.append(tier_cost(self.config.tier, reply))
             if reply.stop_reason == "refusal":

@@ -26,6 +26,8 @@ from typing import Any, Protocol
 
 from opentelemetry.trace import Tracer
 
+from moderation.errors import ConfigurationError
+from moderation.halt import IntakeHalt
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
 from moderation.streaming.tracker import Admission, OffsetTracker
 from moderation.telemetry import Metrics
@@ -113,8 +115,10 @@ class StageRunner:
         metrics: Metrics | None = None,
         trace_parent: TraceParent | None = None,
         refetch: Refetch | None = None,
+        halt: IntakeHalt | None = None,
     ) -> None:
         self.config = config
+        self._halt = halt
         self._refetch = refetch
         self._trace_parent = trace_parent
         self._handler = handler
@@ -141,6 +145,8 @@ class StageRunner:
         """The agent body: never raises for a bad record, never acks unfinished work."""
         async for event in events:
             self.last_activity = time.monotonic()
+            if self._halt is not None and self._halt.tripped:
+                self.pause_intake()  # another stage hit a configuration failure
             await self._intake_open.wait()
             async with self._admission:
                 await self._admit(event)
@@ -256,7 +262,16 @@ class StageRunner:
                 await self._parent_headers(inbound),
                 stage=self.config.stage,
             ) as span:
-                outcome = await self._run_handler(inbound)
+                try:
+                    outcome = await self._run_handler(inbound)
+                except ConfigurationError as error:
+                    # Not the item's fault and not an answer about it: stop taking records and
+                    # leave this one unfinished, so no offset at or past it is committed.
+                    self.pause_intake()
+                    span.set_attribute("moderation.route", "halted")
+                    if self._halt is not None:
+                        self._halt.trip(error, self.config.stage, inbound.where)
+                    return
                 for name, value in (
                     ("moderation.route", outcome.route),
                     ("moderation.content_id", outcome.content_id),
@@ -293,6 +308,8 @@ class StageRunner:
         try:
             async with asyncio.timeout(self.config.item_deadline_s):
                 return await self._handler(inbound)
+        except ConfigurationError:
+            raise
         except Exception as error:  # a failure is data: it goes to the dead-letter topic
             _log.error(
                 "stage %s failed on %s: %s",

@@ -55,7 +55,8 @@ class Metrics:
     Names (OTel -> Prometheus): ``moderation.items`` (items_total by stage/route/status),
     ``gen_ai.client.operation.duration`` (seconds), ``moderation.llm.tokens`` (by model/type),
     ``moderation.llm.cost.usd`` (by tenant/model/stage), ``moderation.llm.in_flight``,
-    ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge).
+    ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge),
+    ``moderation.configuration.failures`` (by stage/status).
     """
 
     def __init__(self, meter: Meter) -> None:
@@ -81,6 +82,11 @@ class Metrics:
         )
         self._errors = meter.create_counter(
             "moderation.errors", unit="{error}", description="Errors by type and stage."
+        )
+        self._config_failures = meter.create_counter(
+            "moderation.configuration.failures",
+            unit="{failure}",
+            description="API answers that reject the deployment (401/402/403), by stage/status.",
         )
         self._lag_sources: list[LagSource] = []
         self._lock = threading.Lock()
@@ -131,6 +137,11 @@ class Metrics:
     def error(self, error_type: str, stage: str) -> None:
         """One error of ``error_type`` in ``stage``."""
         self._errors.add(1, {attr.ERROR_TYPE: error_type, attr.STAGE: stage})
+
+    def configuration_failure(self, stage: str, status: int | None) -> None:
+        """The API rejected the deployment (credentials, billing, permissions)."""
+        labels = {attr.STAGE: stage, "http.response.status_code": str(status or "")}
+        self._config_failures.add(1, labels)
 
     def register_lag_source(self, source: LagSource) -> None:
         """Add a callback that reports consumer lag; it runs on every collection."""

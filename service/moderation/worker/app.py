@@ -21,6 +21,7 @@ from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
 from moderation.cache.settings import VerdictCacheSettings
 from moderation.cache.wiring import cached, verdict_table
+from moderation.halt import IntakeHalt
 from moderation.llm.classify import Classifier, TierConfig
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
 from moderation.policy import PolicyBook
@@ -32,7 +33,7 @@ from moderation.stages.triage import TriageStage
 from moderation.streaming.records import Headers, Inbound, Outbound
 from moderation.streaming.runner import RunnerConfig, StageRunner, TraceParent
 from moderation.telemetry import PartitionLag, Telemetry
-from moderation.worker.health import install_pages, readiness
+from moderation.worker.health import readiness, serve_health
 from moderation.worker.kafka_config import faust_credentials
 from moderation.worker.reread import read_range
 from moderation_contracts import Tier
@@ -109,13 +110,11 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         topic_allow_declare=True,
         datadir=str(settings.data_dir),
         store="memory://",
-        web_enabled=settings.web_port > 0,
-        web_port=settings.web_port or 6066,
-        web_bind=settings.web_host,
-        web_in_thread=False,
+        web_enabled=False,  # faust's pages serve table contents; ours: worker/http.py
     )
     app.drain_timeout_s = settings.shutdown_timeout_s
     wiring = Wiring(app=app)
+    halt = IntakeHalt(telemetry.metrics)
     sender = FaustSender(app)
     topics = settings.topics
 
@@ -152,6 +151,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             telemetry.metrics,
             trace_parent,
             refetch=refetch,
+            halt=halt,
         )
         wiring.runners[f"{stage}:{handler.__name__}"] = made
         return made
@@ -263,7 +263,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         waiting = sum(p.lag for p in consumer_lag(app, settings.group_id, sources))
         return f"{waiting} records wait, no progress for {idle:.0f}s" if waiting else None
 
-    install_pages(app, telemetry, stalled)
+    serve_health(app, settings, telemetry, halt, stalled)
     sources = frozenset(wiring.source_topics)
     telemetry.metrics.register_lag_source(lambda: consumer_lag(app, settings.group_id, sources))
     return wiring

@@ -1,13 +1,16 @@
-"""Liveness, readiness and metrics pages on the worker's own web server (faust's aiohttp)."""
+"""Liveness and readiness of a worker, served by :mod:`moderation.worker.http`."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import faust
+from mode import Service
 
+from moderation.halt import IntakeHalt
+from moderation.settings import Settings
 from moderation.telemetry import Telemetry
+from moderation.worker.http import HealthChecks, HealthServer
 
 
 def readiness(app: faust.App) -> tuple[bool, str]:
@@ -23,22 +26,53 @@ def readiness(app: faust.App) -> tuple[bool, str]:
     return True, f"{len(assignment)} partitions assigned"
 
 
-def install_pages(
-    app: faust.App, telemetry: Telemetry, stalled: Callable[[], str | None] = lambda: None
-) -> None:
-    @app.page("/livez")
-    async def livez(web: Any, request: Any) -> Any:
-        problem = stalled()
-        if problem is not None:
-            return web.json({"status": "stalled", "detail": problem}, status=503)
-        return web.json({"status": "alive"})
+def health_checks(
+    app: faust.App,
+    telemetry: Telemetry,
+    halt: IntakeHalt,
+    stalled: Callable[[], str | None] = lambda: None,
+) -> HealthChecks:
+    """What /livez and /readyz report. A configuration failure fails readiness, not liveness:
+    a restart cannot fix a rejected key, and a restart loop would repeat the ERROR log."""
 
-    @app.page("/readyz")
-    async def readyz(web: Any, request: Any) -> Any:
-        ready, detail = readiness(app)
-        return web.json({"ready": ready, "detail": detail}, status=200 if ready else 503)
+    def ready() -> tuple[bool, str]:
+        if halt.reason is not None:
+            return False, "halted: configuration failure (see the ERROR log)"
+        return readiness(app)
 
-    @app.page("/metrics")
-    async def metrics(web: Any, request: Any) -> Any:
-        page = telemetry.render_metrics()
-        return web.bytes(page.body, headers={"Content-Type": page.content_type})
+    def live() -> str | None:
+        return None if halt.tripped else stalled()
+
+    return HealthChecks(live=live, ready=ready, metrics=telemetry.render_metrics)
+
+
+def serve_health(
+    app: faust.App,
+    settings: Settings,
+    telemetry: Telemetry,
+    halt: IntakeHalt,
+    stalled: Callable[[], str | None] = lambda: None,
+) -> HealthServer | None:
+    """Run our health server as a child service of the app: it starts with the app and stops
+    after the app's own ``on_stop`` (the drain), so probes answer while work drains. Port 0:
+    no server."""
+    if settings.web_port == 0:
+        return None
+    checks = health_checks(app, telemetry, halt, stalled)
+    server = HealthServer(checks, settings.web_host, settings.web_port)
+    app.add_dependency(_ServerService(server))
+    return server
+
+
+class _ServerService(Service):
+    """mode's service wrapper, so faust starts and stops the server with the app."""
+
+    def __init__(self, server: HealthServer) -> None:
+        super().__init__()
+        self._server = server
+
+    async def on_start(self) -> None:
+        await self._server.start()
+
+    async def on_stop(self) -> None:
+        await self._server.stop()

@@ -4,51 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 from opentelemetry.sdk.trace import TracerProvider
+from runner_fakes import FakeEvent, FakeMessage, FakeSender
 
-from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
+from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation.streaming.runner import RunnerConfig, StageRunner
 
 TRACER = TracerProvider().get_tracer("test")
-
-
-@dataclass
-class FakeMessage:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
-    timestamp: float | None = None
-
-
-@dataclass
-class FakeEvent:
-    message: FakeMessage
-    acks: list[int]
-
-    def ack(self) -> bool:
-        self.acks.append(self.message.offset)
-        return True
-
-
-@dataclass
-class FakeSender:
-    sent: list[tuple[str, bytes]] = field(default_factory=list)
-    fail_first: int = 0
-    log: list[str] = field(default_factory=list)
-
-    async def send(self, record: Outbound, headers: Headers) -> tuple[int, int]:
-        if self.fail_first > 0:
-            self.fail_first -= 1
-            raise ConnectionError("broker away")
-        self.sent.append((record.topic, record.value))
-        self.log.append(f"sent {record.value.decode()}")
-        assert any(name == "traceparent" for name, _ in headers)
-        return 0, len(self.sent) - 1
 
 
 def events(count: int, acks: list[int], partition: int = 0) -> list[FakeEvent]:

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
+from runner_fakes import FakeEvent, FakeMessage
 
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
 from moderation.streaming.runner import RunnerConfig, StageRunner
 from moderation.telemetry import setup_for_tests
-
-
-@dataclass
-class Message:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
-    timestamp: float | None = None
-
-
-@dataclass
-class Event:
-    message: Message
-
-    def ack(self) -> bool:
-        return True
 
 
 class Sink:
@@ -36,9 +17,9 @@ class Sink:
         return 0, 0
 
 
-async def _events(count: int) -> AsyncIterator[Event]:
+async def _events(count: int) -> AsyncIterator[FakeEvent]:
     for offset in range(count):
-        yield Event(Message("in", 0, offset, b"item-%d" % offset, b"{}"))
+        yield FakeEvent(FakeMessage("in", 0, offset, b"item-%d" % offset, b"{}"))
 
 
 def _flagged(inbound: Inbound) -> Outcome:
