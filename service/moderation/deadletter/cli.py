@@ -45,12 +45,13 @@ def run_replay(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from moderation.deadletter.replay import ReplayFilter, parse_since
-    from moderation.settings import Settings
+    from moderation.settings import Settings, settings_problems
 
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"error: invalid settings:\n{error}", file=sys.stderr)
+        for line in settings_problems(error):
+            print(f"error: invalid settings: {line}", file=sys.stderr)
         return 2
     if args.limit is not None and args.limit < 0:
         print("error: --limit must be 0 or more", file=sys.stderr)

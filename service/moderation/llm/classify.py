@@ -112,7 +112,7 @@ class Classifier:
         thinking = self.config.thinking_budget
         return LlmRequest(
             model=self.config.model,
-            max_tokens=self.config.max_tokens + thinking,
+            max_tokens=self.config.max_tokens,  # includes the thinking budget, as in the API
             system=system,
             messages=messages,
             tools=tools,

@@ -168,12 +168,17 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         app.agent(topic, name=name)(consume)
 
     api_key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    prices = settings.price_table()
 
     def classifier(tier: Tier, config: ModelTier) -> Classifier:
         # The gateway retries (paced, budgeted, circuit-aware); the SDK's own retries stay off.
         client = build_client(api_key, settings.anthropic_base_url, timeout_s=config.timeout_s)
         gateway = ModelGateway(
-            client, telemetry.tracer, metrics=telemetry.metrics, resilience=Resilience.of(config)
+            client,
+            telemetry.tracer,
+            prices=prices,
+            metrics=telemetry.metrics,
+            resilience=Resilience.of(config),
         )
         return Classifier(
             gateway,

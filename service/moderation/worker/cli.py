@@ -44,12 +44,13 @@ def run(args: argparse.Namespace) -> int:
         os.environ["MODERATION_STAGES"] = args.stages
     if args.web_port is not None:
         os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
-    from moderation.settings import Settings
+    from moderation.settings import Settings, settings_problems
 
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"error: invalid settings:\n{error}", file=sys.stderr)
+        for line in settings_problems(error):
+            print(f"error: invalid settings: {line}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper().replace("WARN", "WARNING").replace("CRIT", "CRITICAL"),
