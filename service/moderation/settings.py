@@ -213,6 +213,11 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(
         default=None, description="YAML policy overrides and per-tenant policies"
     )
+    policy_reload_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="how often the policy file is checked for changes (0 = only on SIGHUP)",
+    )
     kafka: KafkaSecurity = KafkaSecurity()
     web_port: int = Field(
         default=6066, ge=0, le=65535, description="/livez, /readyz, /metrics (0 = off)"

@@ -103,7 +103,7 @@ async def test_a_billing_failure_stops_intake_fails_readiness_and_allows_nothing
     assert not outcomes.dead_letters
     assert worker.process is not None
     assert worker.process.poll() is None, "the worker stays up (a restart cannot fix billing)"
-    errors = [line for line in worker.log_tail(400).splitlines() if " ERROR " in line]
+    errors = [line for line in worker.log_tail(400).splitlines() if " ERROR moderation." in line]
     assert len(errors) == 1, errors
     assert "configuration failure" in errors[0]
     assert "402" in errors[0]

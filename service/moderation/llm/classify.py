@@ -32,7 +32,8 @@ from moderation_contracts import ModerationRequest, Tier, TierCost, Verdict
 _log = logging.getLogger(__name__)
 
 TOOL_NAME = "record_verdict"
-OUTPUT_ATTEMPTS = 2  # the first answer and one retry when it does not validate
+OUTPUT_ATTEMPTS = 2
+_MAX_PREFIXES = 256  # the first answer and one retry when it does not validate
 
 
 class JudgementKind(StrEnum):
@@ -89,13 +90,15 @@ class Classifier:
         self._gateway = gateway
         self.config = config
         # The stable prefix (system blocks, tool) per policy object: building it costs about as
-        # much CPU as the rest of an item's handling. Policies live as long as the PolicyBook,
-        # so the entry keeps its policy alive and the id cannot be reused.
+        # much CPU as the rest of an item's handling. The entry keeps its policy alive, so the
+        # id cannot be reused; a reloaded book brings new objects, so the memory is bounded.
         self._prefixes: dict[int, tuple[Policy, list[Any], list[Any]]] = {}
 
     def _prefix(self, policy: Policy) -> tuple[list[Any], list[Any]]:
         cached = self._prefixes.get(id(policy))
         if cached is None or cached[0] is not policy:
+            if len(self._prefixes) >= _MAX_PREFIXES:  # policy reloads make new policy objects
+                self._prefixes.clear()
             tier: PromptTier = "triage" if self.config.tier is Tier.HAIKU else "review"
             cached = (policy, list(system_blocks(policy, tier)), [verdict_tool(policy)])
             self._prefixes[id(policy)] = cached

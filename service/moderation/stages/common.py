@@ -15,7 +15,7 @@ from opentelemetry import trace
 
 from moderation.cache.judge import Judge
 from moderation.llm.gateway import CallContext
-from moderation.policy import Policy, PolicyBook, UnknownTenant
+from moderation.policy import Policy, PolicyLookup, UnknownTenant
 from moderation.routing import Routing
 from moderation.settings import TopicNames
 from moderation.streaming.records import Inbound, Outbound, Outcome
@@ -177,21 +177,26 @@ def invalid_input(
     error: ContractError,
     *,
     reject: bool = False,
+    policies: PolicyLookup | None = None,
 ) -> Outcome:
     """A dead letter with the original bytes; with ``reject`` also a final ``rejected`` decision
-    when content_id and tenant_id can be read, so upstream learns what to fix."""
+    when content_id and tenant_id can be read, so upstream learns what to fix. The decision
+    names the tenant's effective policy (the default one for a tenant the book does not know)."""
     content_id, tenant_id = _loose_ids(inbound.value)
     content_id = content_id if _valid_id(content_id) else None
     tenant_id = tenant_id if _valid_id(tenant_id) else None
     letter = dead_letter(inbound, topics, stage, error.code, str(error), schema=error.schema)
     outputs = [letter]
     if reject and content_id and tenant_id:
+        policy = _effective_policy(policies, tenant_id) if policies is not None else None
         rejected = Decision(
             content_id=content_id,
             tenant_id=tenant_id,
             status=DecisionStatus.REJECTED,
             decided_by=Tier.FALLBACK,
             final=True,
+            policy_id=policy.policy_id if policy else None,
+            policy_version=policy.version if policy else None,
             trace_id=current_trace_id(),
             decided_at=utc_clock(),
             reason=str(error)[:500],
@@ -200,6 +205,13 @@ def invalid_input(
             output(topics.decisions, rejected, content_id, letter.route, DecisionStatus.REJECTED)
         )
     return Outcome(tuple(outputs), letter.route, content_id, tenant_id)
+
+
+def _effective_policy(policies: PolicyLookup, tenant_id: str) -> Policy:
+    try:
+        return policies.for_tenant(tenant_id)
+    except UnknownTenant:
+        return policies.default
 
 
 def failure_handler(topics: TopicNames, stage: str) -> Callable[[Inbound, BaseException], Outcome]:
@@ -221,7 +233,7 @@ class ModelStage:
     """What the two model stages share: a judge, the policies, the topics, a clock, a memory."""
 
     classifier: Judge  # a Classifier, or one behind the verdict cache or batch mode
-    policies: PolicyBook
+    policies: PolicyLookup
     topics: TopicNames
     clock: Clock = utc_clock
     seen: RecentlySeen = field(default_factory=lambda: RecentlySeen())
@@ -252,7 +264,7 @@ class Admitted:
 def admit(
     inbound: Inbound,
     request: ModerationRequest,
-    policies: PolicyBook,
+    policies: PolicyLookup,
     seen: RecentlySeen,
     topics: TopicNames,
     stage: str,
@@ -298,6 +310,8 @@ def human_task(
         reason=reason[:500],
         priority=routing.priority,
         review_deadline=review_deadline(now, policy.review_deadline(routing.priority)),
+        policy_id=policy.policy_id,
+        policy_version=policy.version,
         cost=cost,
         trace_id=current_trace_id(),
         created_at=now,

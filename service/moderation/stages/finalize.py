@@ -188,8 +188,8 @@ class FinalizeStage:
             models=[t.model for t in task.cost.tiers],
             now=self.clock(),
             final=True,
-            policy_id=verdict.policy_id if verdict else None,
-            policy_version=verdict.policy_version if verdict else None,
+            policy_id=task.policy_id or (verdict.policy_id if verdict else None),
+            policy_version=task.policy_version or (verdict.policy_version if verdict else None),
         )
         categories = human.categories or (
             made.categories if status is DecisionStatus.REMOVED else []
@@ -198,16 +198,19 @@ class FinalizeStage:
 
     def _escalate(self, human: HumanDecision, state: TaskState) -> Outcome:
         task = state.task
-        generation = task.task_id.count("-e") + 1
+        generation = task.generation + 1  # stored with the task, never parsed from task_id
         now = self.clock()
         priority = _ESCALATED_PRIORITY[task.priority]
+        # Escalation makes a task more urgent: it may shorten the deadline, never lengthen it.
+        deadline = min(task.review_deadline, review_deadline(now, self.deadline_hours / 4))
         escalated = task.model_copy(
             update={
                 "task_id": task_id_for(task.request.tenant_id, task.request.content_id, generation),
+                "generation": generation,
                 "escalation_reason": EscalationReason.POLICY_REQUIRES_HUMAN,
                 "reason": f"escalated by reviewer {human.reviewer_id}"[:500],
                 "priority": priority,
-                "review_deadline": review_deadline(now, self.deadline_hours / 4),
+                "review_deadline": deadline,
                 "created_at": now,
             }
         )

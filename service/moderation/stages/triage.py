@@ -33,7 +33,9 @@ class TriageStage(ModelStage):
         try:
             request = parse_payload(ModerationRequest, inbound.value or b"")
         except ContractError as error:
-            return invalid_input(inbound, self.topics, STAGE, error, reject=True)
+            return invalid_input(
+                inbound, self.topics, STAGE, error, reject=True, policies=self.policies
+            )
         admitted = admit(inbound, request, self.policies, self.seen, self.topics, STAGE)
         if isinstance(admitted, Outcome):
             return admitted

@@ -56,7 +56,7 @@ class Metrics:
     ``gen_ai.client.operation.duration`` (seconds), ``moderation.llm.tokens`` (by model/type),
     ``moderation.llm.cost.usd`` (by tenant/model/stage), ``moderation.llm.in_flight``,
     ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge),
-    ``moderation.configuration.failures`` (by stage/status).
+    ``moderation.configuration.failures`` (by stage/status), ``moderation.policy.reloads``.
     """
 
     def __init__(self, meter: Meter) -> None:
@@ -87,6 +87,11 @@ class Metrics:
             "moderation.configuration.failures",
             unit="{failure}",
             description="API answers that reject the deployment (401/402/403), by stage/status.",
+        )
+        self._policy_reloads = meter.create_counter(
+            "moderation.policy.reloads",
+            unit="{reload}",
+            description="Policy file reloads by result (ok, invalid: the old policy was kept).",
         )
         self._lag_sources: list[LagSource] = []
         self._lock = threading.Lock()
@@ -142,6 +147,10 @@ class Metrics:
         """The API rejected the deployment (credentials, billing, permissions)."""
         labels = {attr.STAGE: stage, "http.response.status_code": str(status or "")}
         self._config_failures.add(1, labels)
+
+    def policy_reload(self, result: str) -> None:
+        """The policy file was loaded again: ``ok`` or ``invalid`` (old policy kept)."""
+        self._policy_reloads.add(1, {"moderation.result": result})
 
     def register_lag_source(self, source: LagSource) -> None:
         """Add a callback that reports consumer lag; it runs on every collection."""

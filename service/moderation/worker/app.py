@@ -24,7 +24,7 @@ from moderation.cache.wiring import cached, verdict_table
 from moderation.halt import IntakeHalt
 from moderation.llm.classify import Classifier, TierConfig
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
-from moderation.policy import PolicyBook
+from moderation.policy import LivePolicies, PolicyLookup
 from moderation.settings import ModelTier, Settings, Stage
 from moderation.stages.common import failure_handler
 from moderation.stages.finalize import FinalizeStage
@@ -36,6 +36,7 @@ from moderation.telemetry import PartitionLag, Telemetry
 from moderation.worker.health import readiness, serve_health
 from moderation.worker.kafka_config import faust_credentials
 from moderation.worker.reread import read_range
+from moderation.worker.services import PolicyWatchService
 from moderation_contracts import Tier
 
 _log = logging.getLogger(__name__)
@@ -90,7 +91,7 @@ class Wiring:
     source_topics: set[str] = field(default_factory=set)
 
 
-def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) -> Wiring:
+def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) -> Wiring:
     app = ModerationApp(
         settings.group_id,
         broker=[f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")],
@@ -269,6 +270,8 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         return f"{waiting} records wait, no progress for {idle:.0f}s" if waiting else None
 
     serve_health(app, settings, telemetry, halt, stalled)
+    if isinstance(policies, LivePolicies):
+        app.add_dependency(PolicyWatchService(policies, settings.policy_reload_interval_s))
     sources = frozenset(wiring.source_topics)
     telemetry.metrics.register_lag_source(lambda: consumer_lag(app, settings.group_id, sources))
     return wiring

@@ -68,10 +68,10 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
 
-    from moderation.policy import PolicyBook, PolicyError
+    from moderation.policy import LivePolicies, PolicyBook, PolicyError
 
     try:
-        policies = PolicyBook.load(settings.policy_file)
+        book = PolicyBook.load(settings.policy_file)
     except PolicyError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -81,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
     from moderation.worker.topics import changelog_topics, contract_limits, ensure_topics
 
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
+    policies = LivePolicies(settings.policy_file, book, telemetry.metrics)
     wiring = build_app(settings, telemetry, policies)
     if not args.no_create_topics:
         created = asyncio.run(

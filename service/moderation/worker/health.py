@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import faust
-from mode import Service
 
 from moderation.halt import IntakeHalt
 from moderation.settings import Settings
 from moderation.telemetry import Telemetry
 from moderation.worker.http import HealthChecks, HealthServer
+from moderation.worker.services import HealthService
 
 
 def readiness(app: faust.App) -> tuple[bool, str]:
@@ -60,19 +60,5 @@ def serve_health(
         return None
     checks = health_checks(app, telemetry, halt, stalled)
     server = HealthServer(checks, settings.web_host, settings.web_port)
-    app.add_dependency(_ServerService(server))
+    app.add_dependency(HealthService(server))
     return server
-
-
-class _ServerService(Service):
-    """mode's service wrapper, so faust starts and stops the server with the app."""
-
-    def __init__(self, server: HealthServer) -> None:
-        super().__init__()
-        self._server = server
-
-    async def on_start(self) -> None:
-        await self._server.start()
-
-    async def on_stop(self) -> None:
-        await self._server.stop()
