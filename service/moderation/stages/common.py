@@ -68,6 +68,18 @@ def add_costs(breakdown: CostBreakdown, costs: tuple[TierCost, ...]) -> CostBrea
     return breakdown
 
 
+def models_used(cost: CostBreakdown, *verdicts: Verdict | None) -> list[str]:
+    """The models behind a decision in ladder order: each tier's called models (from its cost)
+    or, when the tier's verdict was reused from the verdict cache, the model that made it."""
+    reused = {v.tier: v.model for v in verdicts if v is not None and v.from_cache}
+    models: list[str] = []
+    for tier in (Tier.HAIKU, Tier.SONNET):
+        called = [t.model for t in cost.tiers if t.tier is tier]
+        models.extend(called or ([reused[tier]] if tier in reused else []))
+    models.extend(t.model for t in cost.tiers if t.tier not in (Tier.HAIKU, Tier.SONNET))
+    return list(dict.fromkeys(models))
+
+
 def task_id_for(tenant_id: str, content_id: str, generation: int = 0) -> str:
     """Stable per item, so a re-sent task carries the same id and reviewers' tools dedupe it."""
     digest = hashlib.sha256(f"{tenant_id}\x1f{content_id}".encode()).hexdigest()[:24]
@@ -91,7 +103,11 @@ def decision(
     policy_id: str | None,
     policy_version: str | None,
     overturned: bool = False,
+    cached: tuple[Verdict | None, ...] = (),
 ) -> Decision:
+    """The decision; ``cached`` lists the other verdicts behind it (``from_cache`` if any was
+    reused). ``models`` comes from :func:`models_used`."""
+    reused = [v for v in (verdict, *cached) if v is not None and v.from_cache]
     return Decision(
         content_id=request.content_id,
         tenant_id=request.tenant_id,
@@ -103,6 +119,7 @@ def decision(
         policy_id=policy_id,
         policy_version=policy_version,
         models=list(dict.fromkeys(models)),
+        from_cache=bool(reused),
         cost=cost,
         trace_id=current_trace_id(),
         submitted_at=request.submitted_at,

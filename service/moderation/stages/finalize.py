@@ -20,6 +20,7 @@ from moderation.stages.common import (
     dead_letter,
     decision,
     invalid_input,
+    models_used,
     output,
     review_deadline,
     task_id_for,
@@ -185,11 +186,12 @@ class FinalizeStage:
             routing,
             verdict=verdict,
             cost=task.cost,
-            models=[t.model for t in task.cost.tiers],
+            models=models_used(task.cost, task.triage, task.review),
             now=self.clock(),
             final=True,
             policy_id=task.policy_id or (verdict.policy_id if verdict else None),
             policy_version=task.policy_version or (verdict.policy_version if verdict else None),
+            cached=(task.triage, task.review),
         )
         categories = human.categories or (
             made.categories if status is DecisionStatus.REMOVED else []

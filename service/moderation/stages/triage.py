@@ -13,6 +13,7 @@ from moderation.stages.common import (
     decision,
     human_task,
     invalid_input,
+    models_used,
     output,
 )
 from moderation.streaming.records import Inbound, Outbound, Outcome
@@ -49,7 +50,7 @@ class TriageStage(ModelStage):
         now = self.clock()
         cost = add_costs(CostBreakdown(), judgement.costs)
         verdict = judgement.verdict
-        models = [judgement.model] if judgement.costs else []
+        models = models_used(cost, verdict)
         key = request.content_id
 
         def announce(status: DecisionStatus, final: bool) -> Outbound:

@@ -94,7 +94,14 @@ class Metrics:
             description="Policy file reloads by result (ok, invalid: the old policy was kept).",
         )
         self._lag_sources: list[LagSource] = []
+        self._size_sources: list[tuple[str, Callable[[], int]]] = []
         self._lock = threading.Lock()
+        meter.create_observable_gauge(
+            "moderation.verdict_cache.entries",
+            callbacks=[self._observe_cache_size],
+            unit="{entry}",
+            description="Verdicts held by this worker's verdict cache.",
+        )
         meter.create_observable_gauge(
             "moderation.consumer.lag",
             callbacks=[self._observe_lag],
@@ -156,6 +163,17 @@ class Metrics:
         """Add a callback that reports consumer lag; it runs on every collection."""
         with self._lock:
             self._lag_sources.append(source)
+
+    def register_cache_size(self, tier: str, source: Callable[[], int]) -> None:
+        """Report a verdict cache's size (entries) on every collection."""
+        with self._lock:
+            self._size_sources.append((tier, source))
+
+    def _observe_cache_size(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            sources = list(self._size_sources)
+        for tier, source in sources:
+            yield Observation(source(), {"moderation.tier": tier})
 
     def _observe_lag(self, _options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:

@@ -20,7 +20,7 @@ import faust
 from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
 from moderation.cache.settings import VerdictCacheSettings
-from moderation.cache.wiring import cached, verdict_table
+from moderation.cache.wiring import cached, verdict_store
 from moderation.halt import IntakeHalt
 from moderation.llm.classify import Classifier, TierConfig
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
@@ -188,7 +188,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) 
 
     # Speed and cost levers (loadtest/README.md): verdict cache (default on), batch mode (off).
     cache_settings = VerdictCacheSettings()
-    verdicts = verdict_table(app, settings.topic_partitions, cache_settings)
+    verdicts = verdict_store(cache_settings, telemetry.metrics)
     batch_settings = BatchSettings()
     if Stage.TRIAGE in settings.stages:
         triage_judge = batched(
