@@ -219,6 +219,10 @@ class Settings(BaseSettings):
         description="how often the policy file is checked for changes (0 = only on SIGHUP)",
     )
     kafka: KafkaSecurity = KafkaSecurity()
+    content_hash_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of content hashes on spans (secret; unset: random per process)",
+    )
     web_port: int = Field(
         default=6066, ge=0, le=65535, description="/livez, /readyz, /metrics (0 = off)"
     )

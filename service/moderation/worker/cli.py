@@ -76,10 +76,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    from moderation.telemetry import setup
+    from moderation.telemetry import set_content_hash_key, setup
     from moderation.worker.app import build_app
     from moderation.worker.topics import changelog_topics, contract_limits, ensure_topics
 
+    key = settings.content_hash_key
+    set_content_hash_key(key.get_secret_value().encode() if key else None)
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
     policies = LivePolicies(settings.policy_file, book, telemetry.metrics)
     wiring = build_app(settings, telemetry, policies)
