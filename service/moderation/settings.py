@@ -207,6 +207,12 @@ class Settings(BaseSettings):
     topic_replication: int = Field(
         default=1, ge=1, le=7, description="replication factor of topics the worker creates"
     )
+    topic_min_insync_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=7,
+        description="min.insync.replicas of topics the worker creates; <= topic_replication",
+    )
     triage: TriageTier = TriageTier()
     review: ReviewTier = ReviewTier()
     finalize: FinalizeTier = FinalizeTier()
@@ -282,6 +288,15 @@ class Settings(BaseSettings):
                     f"{name}.call_budget_s ({tier.call_budget_s}s) x2 must stay under "
                     f"item_deadline_s ({self.item_deadline_s}s)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _insync_fits_replication(self) -> Settings:
+        if self.topic_min_insync_replicas > self.topic_replication:
+            raise ValueError(
+                f"MODERATION_TOPIC_MIN_INSYNC_REPLICAS={self.topic_min_insync_replicas} exceeds "
+                f"MODERATION_TOPIC_REPLICATION={self.topic_replication}: acks=all writes would fail"
+            )
         return self
 
     @model_validator(mode="after")

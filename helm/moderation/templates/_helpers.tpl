@@ -224,6 +224,9 @@ needs them, so `helm template` fails early with one clear message.
 {{- if le (int (include "moderation.terminationGracePeriod" .)) (int .Values.shutdownTimeoutSeconds) }}
 {{- fail "terminationGracePeriodSeconds must be larger than shutdownTimeoutSeconds, or the kubelet kills workers mid-drain" }}
 {{- end }}
+{{- if gt (int .Values.topicMinInsyncReplicas) (int .Values.topicReplication) }}
+{{- fail (printf "topicMinInsyncReplicas (%d) must not exceed topicReplication (%d): acks=all writes would always fail" (int .Values.topicMinInsyncReplicas) (int .Values.topicReplication)) }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.service.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.service.enabled" }}
 {{- end }}

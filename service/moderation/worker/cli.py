@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
                 compacted=changelog_topics(wiring.app),
+                min_insync_replicas=settings.topic_min_insync_replicas,
             )
         )
         if created:

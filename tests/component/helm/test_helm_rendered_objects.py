@@ -145,6 +145,8 @@ def test_settings_configmap_holds_the_service_contract(defaults: Rendered) -> No
     assert settings["MODERATION_REVIEW__MAX_IN_FLIGHT"] == "16"
     assert settings["MODERATION_FINALIZE__MAX_IN_FLIGHT"] == "32"
     assert settings["MODERATION_TOPIC_PARTITIONS"] == "12"
+    assert settings["MODERATION_TOPIC_REPLICATION"] == "3"
+    assert settings["MODERATION_TOPIC_MIN_INSYNC_REPLICAS"] == "2"
     assert settings["MODERATION_TOPICS__REQUESTS"] == INPUT_TOPIC["triage"]
     assert settings["MODERATION_TOPICS__HUMAN_DECISIONS"] == INPUT_TOPIC["finalize"]
     assert settings["MODERATION_TOPICS__DEADLETTER"] == "moderation.deadletter.v1"
@@ -166,6 +168,9 @@ def test_production_wires_policy_kafka_security_and_tracing(production: Rendered
     assert settings["MODERATION_KAFKA__SASL_MECHANISM"] == "SCRAM-SHA-512"
     assert settings["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://otel-collector")
     assert settings["OTEL_TRACES_EXPORTER"] == "otlp"
+    # Topics survive a broker loss: 3 replicas, acks=all needs 2 of them.
+    assert settings["MODERATION_TOPIC_REPLICATION"] == "3"
+    assert settings["MODERATION_TOPIC_MIN_INSYNC_REPLICAS"] == "2"
     policy_path = settings["MODERATION_POLICY_FILE"]
     ca_path = settings["MODERATION_KAFKA__SSL_CAFILE"]
     policy = production.one("ConfigMap", f"{RELEASE}-moderation-policy")
@@ -306,3 +311,8 @@ def test_no_content_or_secret_values_leak_into_rendered_objects(production: Rend
         for key, value in walk(obj):
             if key in ("value", "data") and isinstance(value, str):
                 assert "sk-ant" not in value
+
+
+def test_min_insync_replicas_above_the_replication_is_refused(helm: Helm) -> None:
+    sets = [*REQUIRED_SETS, "topicReplication=1", "topicMinInsyncReplicas=2"]
+    assert "must not exceed topicReplication" in helm.render_error(sets=sets)
