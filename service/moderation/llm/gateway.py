@@ -47,6 +47,8 @@ from moderation.settings import ModelTier
 from moderation.telemetry import Metrics
 from moderation.telemetry.genai import llm_span
 
+_log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class LlmRequest:
@@ -230,6 +232,13 @@ class ModelGateway:
             except (TierUnavailable, ItemRejected, ConfigurationError) as error:
                 cause = error.__cause__ or error
                 call.record_error(type(cause).__name__)
+                _log.debug(
+                    "llm call stage=%s model=%s failed: %s after %.1f ms",
+                    context.stage,
+                    request.model,
+                    type(cause).__name__,
+                    (time.perf_counter() - started) * 1000,
+                )
                 raise
             call.span.set_attribute(ATTEMPTS_ATTRIBUTE, attempts)
             cost = call.record_response(
@@ -240,15 +249,35 @@ class ModelGateway:
             (block.input for block in message.content if block.type == "tool_use"), None
         )
         details = getattr(message, "stop_details", None)
+        usage = TokenUsage.of(message.usage)
+        category = getattr(details, "category", None)
+        if message.stop_reason == "refusal" and self._metrics is not None:
+            self._metrics.refusal(request.model, context.stage, category)
+        # One line per call, numbers and labels only: the request and the answer stay out.
+        _log.debug(
+            "llm call stage=%s model=%s response_model=%s input_tokens=%d output_tokens=%d "
+            "cache_read_tokens=%d cache_write_tokens=%d latency_ms=%.1f attempts=%d "
+            "stop_reason=%s",
+            context.stage,
+            request.model,
+            message.model,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens,
+            latency_ms,
+            attempts,
+            message.stop_reason,
+        )
         return LlmReply(
             model=message.model,
             response_id=message.id,
             stop_reason=message.stop_reason,
             tool_input=tool_input,
-            usage=TokenUsage.of(message.usage),
+            usage=usage,
             cost=cost,
             latency_ms=latency_ms,
-            refusal_category=getattr(details, "category", None),
+            refusal_category=category,
         )
 
     async def _call_with_retries(

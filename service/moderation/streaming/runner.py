@@ -288,7 +288,7 @@ class StageRunner:
                 # request and a pending decision but is still one item. Status is the
                 # decision's, if the item produced one.
                 status = next((record.status for record in outcome.outputs if record.status), "")
-                self._metrics.item(self.config.stage, outcome.route, status)
+                self._metrics.item(self.config.stage, outcome.route, status, outcome.tenant_id)
             for event in self._tracker.finish((inbound.topic, inbound.partition), inbound.offset):
                 event.ack()
             self.processed += 1

@@ -56,7 +56,10 @@ class Metrics:
     ``gen_ai.client.operation.duration`` (seconds), ``moderation.llm.tokens`` (by model/type),
     ``moderation.llm.cost.usd`` (by tenant/model/stage), ``moderation.llm.in_flight``,
     ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge),
-    ``moderation.configuration.failures`` (by stage/status), ``moderation.policy.reloads``.
+    ``moderation.configuration.failures`` (by stage/status), ``moderation.policy.reloads``,
+    ``moderation.llm.prompt_cache.calls`` (hit/miss) and ``..hit_ratio`` (gauge),
+    ``moderation.llm.refusals`` (by model/stage/category), ``moderation.verdict_cache.entries``.
+    ``moderation.items`` also carries the tenant.
     """
 
     def __init__(self, meter: Meter) -> None:
@@ -93,6 +96,23 @@ class Metrics:
             unit="{reload}",
             description="Policy file reloads by result (ok, invalid: the old policy was kept).",
         )
+        self._prompt_cache = meter.create_counter(
+            "moderation.llm.prompt_cache.calls",
+            unit="{call}",
+            description="LLM calls by prompt-cache result (hit: the cached prefix was read).",
+        )
+        self._prompt_cache_counts: dict[tuple[str, str], list[int]] = {}
+        meter.create_observable_gauge(
+            "moderation.llm.prompt_cache.hit_ratio",
+            callbacks=[self._observe_prompt_cache],
+            unit="1",
+            description="Share of LLM calls since start that read the cached prompt prefix.",
+        )
+        self._refusals = meter.create_counter(
+            "moderation.llm.refusals",
+            unit="{refusal}",
+            description="Model refusals (stop_reason refusal) by model, stage and category.",
+        )
         self._lag_sources: list[LagSource] = []
         self._size_sources: list[tuple[str, Callable[[], int]]] = []
         self._lock = threading.Lock()
@@ -109,9 +129,30 @@ class Metrics:
             description="Consumer lag per partition.",
         )
 
-    def item(self, stage: str, route: str, status: str) -> None:
-        """One item left ``stage`` by ``route`` with decision ``status``."""
-        self._items.add(1, {attr.STAGE: stage, attr.ROUTE: route, "moderation.status": status})
+    def item(self, stage: str, route: str, status: str, tenant_id: str | None = None) -> None:
+        """One item of ``tenant_id`` left ``stage`` by ``route`` with decision ``status``."""
+        labels = {attr.STAGE: stage, attr.ROUTE: route, "moderation.status": status}
+        self._items.add(1, {**labels, attr.TENANT_ID: tenant_id or ""})
+
+    def prompt_cache(self, model: str, stage: str, hit: bool) -> None:
+        """One call that read the cached prompt prefix (hit) or did not (miss)."""
+        labels = _llm_labels(model, stage)
+        self._prompt_cache.add(1, {**labels, "moderation.result": "hit" if hit else "miss"})
+        with self._lock:
+            counts = self._prompt_cache_counts.setdefault((model, stage), [0, 0])
+            counts[0] += int(hit)
+            counts[1] += 1
+
+    def refusal(self, model: str, stage: str, category: str | None) -> None:
+        """The model refused; ``category`` from the API's stop details (a fixed vocabulary)."""
+        labels = {**_llm_labels(model, stage), "moderation.refusal_category": category or "none"}
+        self._refusals.add(1, labels)
+
+    def _observe_prompt_cache(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            counts = {key: list(value) for key, value in self._prompt_cache_counts.items()}
+        for (model, stage), (hits, calls) in counts.items():
+            yield Observation(hits / calls if calls else 0.0, _llm_labels(model, stage))
 
     def llm_started(self, model: str, stage: str) -> None:
         """An LLM call began (in-flight +1)."""
