@@ -9,23 +9,14 @@ import re
 import httpx2
 import pytest
 from conftest import GatewayFactory
-from llm_fakes import RATE_HEADERS, FakeApi, message_body
+from llm_fakes import RATE_HEADERS, FakeApi, llm_request, message_body
 
-from moderation.llm.gateway import CallContext, LlmRequest
+from moderation.llm.gateway import CallContext
 from moderation.telemetry import Telemetry
 
 MODEL = "claude-haiku-4-5"
 CONTENT = "zebra-canary-5521 the user's words"
 CONTEXT = CallContext(stage="triage", tenant_id="acme", content_id="c-1")
-
-
-def llm_request() -> LlmRequest:
-    return LlmRequest(
-        model=MODEL,
-        max_tokens=100,
-        system=[{"type": "text", "text": "policy"}],
-        messages=[{"role": "user", "content": CONTENT}],
-    )
 
 
 def reply(cache_read: int = 0, refusal: str | None = None) -> httpx2.Response:
@@ -61,7 +52,7 @@ async def test_prompt_cache_hit_ratio_and_refusals_by_category(
     ]
     gateway = make_gateway()
     for _ in range(4):
-        await gateway.create(llm_request(), CONTEXT)
+        await gateway.create(llm_request(MODEL, CONTENT), CONTEXT)
     page = telemetry.render_metrics().body.decode()
     calls = "moderation_llm_prompt_cache_calls_total"
     assert metric(page, calls, moderation_result="hit") == 3
@@ -77,7 +68,7 @@ async def test_each_call_logs_one_debug_line_with_numbers_never_content(
 ) -> None:
     api.script = [lambda _: reply(cache_read=4000, refusal="cyber")]
     caplog.set_level(logging.DEBUG, logger="moderation.llm.gateway")
-    await make_gateway().create(llm_request(), CONTEXT)
+    await make_gateway().create(llm_request(MODEL, CONTENT), CONTEXT)
     lines = [r.getMessage() for r in caplog.records if r.name == "moderation.llm.gateway"]
     assert len(lines) == 1
     (line,) = lines

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import pytest
 from conftest import GatewayFactory
-from llm_fakes import RATE_HEADERS, FakeApi, FakeTime, drop, ok, status
+from llm_fakes import RATE_HEADERS, FakeApi, FakeTime, drop, llm_request, ok, status
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from moderation.errors import ConfigurationError, ItemRejected, TierUnavailable
 from moderation.llm.circuit import CircuitConfig, CircuitState
-from moderation.llm.gateway import ATTEMPTS_ATTRIBUTE, CallContext, LlmRequest, Resilience
+from moderation.llm.gateway import ATTEMPTS_ATTRIBUTE, CallContext, Resilience
 from moderation.llm.ratelimit import RateLimitWait
 from moderation.llm.retry import RetryPolicy
 
 MODEL = "claude-haiku-4-5"
 CONTEXT = CallContext(stage="triage", tenant_id="acme", content_id="c-1")
-
-
-def llm_request() -> LlmRequest:
-    return LlmRequest(
-        model=MODEL,
-        max_tokens=100,
-        system=[{"type": "text", "text": "policy"}],
-        messages=[{"role": "user", "content": "hello"}],
-    )
 
 
 async def test_a_429_is_retried_after_its_retry_after_in_one_span(
