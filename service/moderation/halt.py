@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from moderation.errors import ConfigurationError
 from moderation.telemetry import Metrics
@@ -26,26 +27,33 @@ class IntakeHalt:
     def __init__(self, metrics: Metrics | None = None) -> None:
         self._metrics = metrics
         self._lock = threading.Lock()
+        self._listeners: list[Callable[[str], None]] = []
         self.reason: str | None = None
+
+    def listen(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(reason)`` once, when the halt trips (e.g. the intake's pause)."""
+        self._listeners.append(listener)
 
     @property
     def tripped(self) -> bool:
         return self.reason is not None
 
     def trip(self, error: ConfigurationError, stage: str, where: str) -> bool:
-        """Record the failure; True the first time (the one that logs), False after."""
+        """Record the failure; True the first time (the one that is reported), False after."""
+        reason = (
+            f"configuration failure in stage {stage} at {where}: {error}; nothing at or past "
+            "this record is committed or decided; fix it and restart the worker"
+        )
         with self._lock:
             first = self.reason is None
             if first:
-                self.reason = str(error)
+                self.reason = reason
         if self._metrics is not None:
             self._metrics.configuration_failure(stage, error.status)
         if first:
-            _log.error(
-                "configuration failure in stage %s at %s: %s; intake stopped, nothing past "
-                "this record is committed or decided, readiness fails until restarted",
-                stage,
-                where,
-                error,
-            )
+            if self._listeners:
+                for listener in self._listeners:
+                    listener(reason)
+            else:
+                _log.error("%s", reason)
         return first

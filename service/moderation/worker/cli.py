@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["MODERATION_STAGES"] = args.stages
     if args.web_port is not None:
         os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
-    from moderation.settings import Settings, settings_problems
+    from moderation.settings import Settings, Stage, settings_problems
 
     try:
         settings = Settings()
@@ -78,7 +78,12 @@ def run(args: argparse.Namespace) -> int:
 
     from moderation.telemetry import set_content_hash_key, setup
     from moderation.worker.app import build_app
-    from moderation.worker.topics import changelog_topics, contract_limits, ensure_topics
+    from moderation.worker.topics import (
+        contract_limits,
+        copartition_problem,
+        ensure_topics,
+        partition_counts,
+    )
 
     key = settings.content_hash_key
     set_content_hash_key(key.get_secret_value().encode() if key else None)
@@ -93,12 +98,20 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_partitions,
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
-                compacted=changelog_topics(wiring.app),
+                compacted=settings.topics.compacted(),
                 min_insync_replicas=settings.topic_min_insync_replicas,
             )
         )
         if created:
             log.info("created topics: %s", ", ".join(created))
+    if Stage.FINALIZE in settings.stages:
+        internal = (settings.topics.finalize_events, settings.topics.finalize_state)
+        problem = copartition_problem(
+            settings.topics, asyncio.run(partition_counts(settings.bootstrap_servers, internal))
+        )
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
 
     import faust
 

@@ -1,114 +1,72 @@
-"""A configuration failure (401/402/403) stops the runner: no decision, no dead letter, no ack
-past the failed record, no new records taken; the halt logs one ERROR and counts a metric."""
+"""A configuration failure (401/402/403) halts: the record gets no decision and no dead letter,
+no offset at or past it becomes committable, the halt's listeners (the intake's pause) hear of
+it once, and a metric counts every failure."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
-from runner_fakes import FakeEvent, FakeMessage, FakeSender
+from pipe_fakes import TOPIC, Broker, config, dead_letter, echo, record
 
 from moderation.errors import ConfigurationError
 from moderation.halt import IntakeHalt
-from moderation.streaming.records import Inbound, Outbound, Outcome
-from moderation.streaming.runner import RunnerConfig, StageRunner
+from moderation.streaming.records import Inbound, Outcome
+from moderation.streaming.runner import StageRunner
 from moderation.telemetry import setup_for_tests
 
 
-def _dead_letter(inbound: Inbound, error: BaseException) -> Outcome:
-    return Outcome((Outbound("dlq", b"k", b"dlq %d" % inbound.offset, route="dlq"),), "dlq")
-
-
-async def test_a_configuration_failure_halts_intake_and_commits_nothing_past_it(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    reader = InMemoryMetricReader()
-    telemetry = setup_for_tests(metric_reader=reader)
-    halt = IntakeHalt(telemetry.metrics)
-    handled: list[int] = []
-
-    async def handler(inbound: Inbound) -> Outcome:
-        handled.append(inbound.offset)
-        if inbound.offset in (1, 2):
-            raise ConfigurationError("the API key was rejected", status=401)
-        return Outcome((Outbound("out", b"k", b"ok %d" % inbound.offset, route="ok"),), "ok")
-
-    acks: list[int] = []
-    sink = FakeSender()
-    config = RunnerConfig(stage="triage", group="g", window=1, item_deadline_s=5.0)
-    runner = StageRunner(
-        config, handler, _dead_letter, sink, telemetry.tracer, telemetry.metrics, halt=halt
-    )
-    offered: list[int] = []
-
-    async def records() -> AsyncIterator[FakeEvent]:
-        for offset in range(4):
-            if offset == 2:
-                while not halt.tripped:  # noqa: ASYNC110 - wait for the first failure to land
-                    await asyncio.sleep(0)
-            offered.append(offset)
-            yield FakeEvent(FakeMessage("in", 0, offset, b"k%d" % offset, b"{}"), acks)
-
-    caplog.set_level(logging.ERROR, logger="moderation.halt")
-    consuming = asyncio.create_task(runner.consume(records()))
-    while len(offered) < 3:  # noqa: ASYNC110 - counts loop turns, not time
-        await asyncio.sleep(0)
-    for _ in range(50):  # let the loop run: the record offered after the halt must not start
-        await asyncio.sleep(0)
-    consuming.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await consuming
-
-    assert handled == [0, 1], "nothing is taken after the halt"
-    assert acks == [0], "nothing at or past the failed record is acked (committed)"
-    assert sink.sent == [("out", b"ok 0")], "no decision and no dead letter for the failed record"
-    assert halt.reason == "the API key was rejected"
-    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(errors) == 1
-    assert "configuration failure" in errors[0].getMessage()
-    # A second failure (another runner, another record) trips again but logs nothing more.
-    assert halt.trip(ConfigurationError("again", status=403), "review", "in[0]@9") is False
-    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
+def failures(reader: InMemoryMetricReader) -> int:
     data = reader.get_metrics_data()
     assert data is not None
-    points = [
-        point
+    return sum(
+        int(getattr(point, "value", 0))
         for resource in data.resource_metrics
         for scope in resource.scope_metrics
         for metric in scope.metrics
         if metric.name == "moderation.configuration.failures"
         for point in metric.data.data_points
-    ]
-    assert sum(int(getattr(p, "value", 0)) for p in points) == 2
+    )
 
 
-async def test_a_runner_stops_taking_records_once_another_stage_tripped_the_halt() -> None:
-    telemetry = setup_for_tests()
-    halt = IntakeHalt()
-    halt.trip(ConfigurationError("billing", status=402), "review", "review[0]@3")
-    handled: list[int] = []
+async def test_a_configuration_failure_leaves_its_record_unfinished_and_trips_the_halt() -> None:
+    reader = InMemoryMetricReader()
+    telemetry = setup_for_tests(metric_reader=reader)
+    halt = IntakeHalt(telemetry.metrics)
+    paused: list[str] = []
+    halt.listen(paused.append)
 
     async def handler(inbound: Inbound) -> Outcome:
-        handled.append(inbound.offset)
-        return Outcome((), "ok")
+        if inbound.offset in (1, 3):
+            raise ConfigurationError("billing: the account cannot pay", status=402)
+        return echo(inbound)
 
-    config = RunnerConfig(stage="triage", group="g", window=4, item_deadline_s=5.0)
-    runner = StageRunner(config, handler, _dead_letter, FakeSender(), telemetry.tracer, halt=halt)
-    offered: list[int] = []
+    broker = Broker()
+    runner = StageRunner(
+        config(), handler, dead_letter, broker, telemetry.tracer, telemetry.metrics, halt=halt
+    )
+    for offset in range(4):
+        assert await runner.submit(record(offset))
+    assert await runner.drain(5.0) == 0
 
-    async def records() -> AsyncIterator[FakeEvent]:
-        offered.append(0)
-        yield FakeEvent(FakeMessage("in", 0, 0, b"k", b"{}"), [])
+    assert runner.committable() == {(TOPIC, 0): 1}, "nothing at or past offset 1 is committed"
+    assert broker.values() == [b"0", b"2"], "the failed records get no decision"
+    assert broker.values("dlq") == [], "and no dead letter: they are not the item's fault"
+    assert len(paused) == 1, "the intake is paused once"
+    assert "configuration failure in stage t at in[0]@1" in paused[0]
+    assert "billing" in paused[0]
+    assert halt.reason == paused[0]
+    assert failures(reader) == 2
+    telemetry.shutdown()
 
-    consuming = asyncio.create_task(runner.consume(records()))
-    while not offered:  # noqa: ASYNC110 - counts loop turns, not time
-        await asyncio.sleep(0)
-    for _ in range(50):
-        await asyncio.sleep(0)
-    consuming.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await consuming
-    assert handled == []
+
+def test_without_a_listener_the_halt_writes_the_one_error_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    halt = IntakeHalt()
+    caplog.set_level(logging.ERROR, logger="moderation.halt")
+    assert halt.trip(ConfigurationError("key rejected", status=401), "triage", "in[0]@5")
+    assert not halt.trip(ConfigurationError("key rejected", status=401), "review", "rv[1]@2")
+    assert [r.levelname for r in caplog.records] == ["ERROR"]
+    assert halt.tripped
