@@ -274,6 +274,15 @@ Call with (dict "root" $ "stage" "triage").
     secretKeyRef:
       name: {{ $v.anthropic.existingSecret }}
       key: {{ $v.anthropic.secretKey }}
+{{- with $v.contentHashKey }}
+{{- if .existingSecret }}
+- name: MODERATION_CONTENT_HASH_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .secretKey }}
+{{- end }}
+{{- end }}
 {{- if include "moderation.kafkaSasl" .root }}
 - name: MODERATION_KAFKA__SASL_USERNAME
   valueFrom:

@@ -131,6 +131,8 @@ def test_secrets_are_only_referenced(scenario_renders: dict[str, Rendered], scen
         assert "value" not in env["ANTHROPIC_API_KEY"]
         if "MODERATION_KAFKA__SASL_PASSWORD" in env:
             assert "secretKeyRef" in env["MODERATION_KAFKA__SASL_PASSWORD"]["valueFrom"]
+        if "MODERATION_CONTENT_HASH_KEY" in env:
+            assert "value" not in env["MODERATION_CONTENT_HASH_KEY"]
     for config_map in rendered.of_kind("ConfigMap"):
         for key in config_map["data"]:
             assert not any(word in key for word in ("API_KEY", "PASSWORD", "SECRET", "TOKEN"))
@@ -168,6 +170,9 @@ def test_production_wires_policy_kafka_security_and_tracing(production: Rendered
     assert settings["MODERATION_KAFKA__SASL_MECHANISM"] == "SCRAM-SHA-512"
     assert settings["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://otel-collector")
     assert settings["OTEL_TRACES_EXPORTER"] == "otlp"
+    for deployment in production.of_kind("Deployment"):  # content hashes match across workers
+        hash_key = env_of(deployment)["MODERATION_CONTENT_HASH_KEY"]["valueFrom"]["secretKeyRef"]
+        assert hash_key == {"name": "moderation-content-hash", "key": "content-hash-key"}
     # Topics survive a broker loss: 3 replicas, acks=all needs 2 of them.
     assert settings["MODERATION_TOPIC_REPLICATION"] == "3"
     assert settings["MODERATION_TOPIC_MIN_INSYNC_REPLICAS"] == "2"
