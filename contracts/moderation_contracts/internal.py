@@ -29,11 +29,14 @@ class FinalizeEventKind(StrEnum):
 
 
 class Source(ContractModel):
-    """Where an event was first read: named in dead letters so operators can find it."""
+    """Where an event was first read, and its original key and value (base64): a dead letter
+    made later from the event carries exactly what the outside client sent."""
 
     topic: str = Field(max_length=249)
     partition: NonNegativeInt
     offset: NonNegativeInt
+    key_b64: str | None = Field(default=None, max_length=4096)
+    value_b64: str | None = Field(default=None, max_length=2 * 1024 * 1024)
 
 
 class FinalizeEvent(Payload):

@@ -31,6 +31,7 @@ crash finds the state it already wrote: a decided task is not decided twice.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -78,6 +79,9 @@ ORIGIN_TRACEPARENT = "moderation-origin-traceparent"
 EVENT_KIND = "moderation-finalize-event"
 """Header on finalize events: task, decision or expire (read without parsing the payload)."""
 
+MAX_PARKED_PER_ITEM = 64
+"""At most this many early answers wait for one item (FinalizeState.parked's bound)."""
+
 _log = logging.getLogger(__name__)
 
 _ESCALATED_PRIORITY = {
@@ -106,6 +110,13 @@ class FinalizeIntake:
 
     async def handle(self, inbound: Inbound) -> Outcome:
         source = Source(topic=inbound.topic, partition=inbound.partition, offset=inbound.offset)
+        if inbound.topic == self.topics.human_decisions:  # kept whole for a later dead letter
+            source = source.model_copy(
+                update={
+                    "key_b64": base64.b64encode(inbound.key).decode() if inbound.key else None,
+                    "value_b64": base64.b64encode(inbound.value or b"").decode(),
+                }
+            )
         traceparent = _traceparent(inbound.headers)
         try:
             if inbound.topic == self.topics.human_review:
@@ -276,7 +287,11 @@ class FinalizeStage:
             route, state = self._on_decision(parked, state, outputs, inbound)
         else:
             route, state = self._on_expire(state, outputs, inbound)
-        tenant = state.task.request.tenant_id if state.task else None
+        task = event.task or state.task  # the state from before a task event has no task yet
+        if task is not None:
+            tenant: str | None = task.request.tenant_id
+        else:  # an answer parked before its task: the tenant it claims
+            tenant = event.decision.tenant_id if event.decision else None
         return Outcome((*outputs,), route, event.content_id, tenant)
 
     # -- events ------------------------------------------------------------------------------
@@ -312,7 +327,18 @@ class FinalizeStage:
         inbound: Inbound,
     ) -> tuple[str, FinalizeState]:
         if state.task is None:  # the answer overtook its task: park it until the task arrives
-            state = state.model_copy(update={"parked": [*state.parked, answer]})
+            parked = [*state.parked, answer]
+            while len(parked) > MAX_PARKED_PER_ITEM:  # the contract's bound for one item
+                outputs.append(
+                    self._letter(
+                        parked.pop(0),
+                        inbound,
+                        "no_open_task",
+                        f"no human-review task for content_id {state.content_id}; more than "
+                        f"{MAX_PARKED_PER_ITEM} answers for it were waiting",
+                    )
+                )
+            state = state.model_copy(update={"parked": parked})
             outputs.append(self.store.put(inbound.partition, state))
             self._enforce_park_bound(inbound.partition, outputs, inbound)
             return "parked", self.store.get(inbound.partition, state.content_id) or state
@@ -382,6 +408,13 @@ class FinalizeStage:
         human = answer.decision
         task = state.task
         assert task is not None
+        answered = human.task_id
+        if (
+            human.action is HumanAction.ESCALATE
+            and answered is not None
+            and task.task_id.startswith(f"{answered}-e")
+        ):
+            return "duplicate", state  # that escalation was applied: this is a re-delivery
         problem = self._mismatch(human, state)
         if problem is not None:
             code, message = problem
@@ -409,12 +442,16 @@ class FinalizeStage:
         self, answer: ParkedDecision, inbound: Inbound, code: str, message: str
     ) -> Outbound:
         source = answer.source
+        key, value = answer.decision.content_id.encode(), dump_payload(answer.decision)
+        if source is not None and source.value_b64 is not None:
+            value = base64.b64decode(source.value_b64)
+            key = base64.b64decode(source.key_b64) if source.key_b64 else key
         original = Inbound(
             topic=source.topic if source else inbound.topic,
             partition=source.partition if source else inbound.partition,
             offset=source.offset if source else inbound.offset,
-            key=answer.decision.content_id.encode(),
-            value=dump_payload(answer.decision),
+            key=key,
+            value=value,
         )
         return dead_letter(original, self.topics, STAGE, code, message)
 

@@ -234,20 +234,24 @@ class Intake:
                 self._metrics.error("abandoned_on_revoke", "intake")
 
     async def on_assigned(self, assigned: Iterable[TopicPartition]) -> None:
-        consumer = self._consumer
         tps = list(assigned)
-        starts: list[str] = []
-        for tp in tps:
-            committed = await consumer.committed(tp) if consumer is not None else None
-            if committed is not None and consumer is not None:
-                consumer.seek(tp, committed)  # rule 2: resume exactly after finished work
-                self._committed[(tp.topic, tp.partition)] = committed
-            starts.append(
-                f"{tp.topic}[{tp.partition}]@{committed if committed is not None else 'earliest'}"
-            )
+        delay = 0.5
+        while True:  # the intake stays closed until the assignment is fully taken over
+            try:
+                starts = await self._take_over(tps)
+                break
+            except Exception as error:  # broker unreachable mid-rebalance: try again
+                if self._stopping:
+                    return
+                _log.warning(
+                    "rebalance: taking over %d partitions failed (%s); retrying in %.1fs",
+                    len(tps),
+                    type(error).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
         partitions = [(tp.topic, tp.partition) for tp in tps]
-        for hook in self._hooks:
-            await hook.assigned([p for p in partitions if p[0] in hook.topics])
         self._assigned = frozenset(partitions)
         self.rebalancing = False
         _log.info(
@@ -256,6 +260,22 @@ class Intake:
         if not self._stopping and self.paused_reason is None:
             self._generation += 1
             self._open.set()
+
+    async def _take_over(self, tps: Sequence[TopicPartition]) -> list[str]:
+        """Seek every assigned partition to its committed offset and load stage state."""
+        consumer = self._consumer
+        starts: list[str] = []
+        for tp in tps:
+            committed = await consumer.committed(tp) if consumer is not None else None
+            if committed is not None and consumer is not None:
+                consumer.seek(tp, committed)  # rule 2: resume exactly after finished work
+                self._committed[(tp.topic, tp.partition)] = committed
+            where = committed if committed is not None else "earliest"
+            starts.append(f"{tp.topic}[{tp.partition}]@{where}")
+        partitions = [(tp.topic, tp.partition) for tp in tps]
+        for hook in self._hooks:
+            await hook.assigned([p for p in partitions if p[0] in hook.topics])
+        return starts
 
     # -- health -----------------------------------------------------------------------------
 

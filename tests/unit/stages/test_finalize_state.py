@@ -36,7 +36,6 @@ from moderation_contracts import (
     HumanReviewTask,
     ModerationRequest,
     Priority,
-    Source,
     dump_payload,
     parse_payload,
 )
@@ -186,7 +185,7 @@ def original(letter: dict[str, object]) -> HumanDecision:
 async def test_a_task_then_its_answer_makes_the_final_decision() -> None:
     finalize = Finalize()
     opened = await finalize.task(task())
-    assert opened.route == "task_open"
+    assert (opened.route, opened.tenant_id) == ("task_open", "acme")
     assert on(opened, TOPICS.decisions) == []
     assert [(s.task.task_id if s.task else None, s.decided) for s in states(opened).values()] == [
         (task().task_id, None)
@@ -204,13 +203,17 @@ async def test_a_task_then_its_answer_makes_the_final_decision() -> None:
 async def test_an_answer_before_its_task_is_parked_and_applied_when_the_task_arrives() -> None:
     finalize = Finalize()
     early = await finalize.answer(answer(task_id=task().task_id))
-    assert early.route == "parked"
+    assert (early.route, early.tenant_id) == ("parked", "acme")
     assert on(early, TOPICS.decisions) == []
     assert letters(early) == []
     parked = states(early)["c1"]
     assert (parked.task, len(parked.parked)) == (None, 1)
-    assert parked.parked[0].source == Source(
-        topic=TOPICS.human_decisions, partition=ANSWER_PARTITION, offset=0
+    source = parked.parked[0].source
+    assert source is not None
+    assert (source.topic, source.partition, source.offset) == (
+        TOPICS.human_decisions,
+        ANSWER_PARTITION,
+        0,
     )
     arrived = await finalize.task(task())
     assert arrived.route == "human"
@@ -423,7 +426,13 @@ async def test_the_rekey_step_publishes_one_event_keyed_by_content_id(
     assert record.headers == ((EVENT_KIND, str(kind).encode()),)
     event = parse_payload(FinalizeEvent, record.value)
     assert (event.kind, event.content_id, event.traceparent) == (kind, "c7", None)
-    assert event.source == Source(topic=topic, partition=3, offset=41)
+    assert event.source is not None
+    assert (event.source.topic, event.source.partition, event.source.offset) == (topic, 3, 41)
+    # Answers come from outside clients: their bytes are kept whole for a later dead letter.
+    kept = event.source.value_b64
+    assert (base64.b64decode(kept) if kept else None) == (
+        value if kind is FinalizeEventKind.DECISION else None
+    )
     assert (event.task or event.decision) == parse_payload(
         HumanReviewTask if kind is FinalizeEventKind.TASK else HumanDecision,  # type: ignore[arg-type]
         value,
@@ -461,6 +470,51 @@ async def test_the_sweep_asks_for_expiry_of_old_parked_answers_and_does_not_repe
     finalize.store.revoked([(TOPICS.finalize_events, PARTITION)])
     assert finalize.store.get(PARTITION, "old") is None
     assert await finalize.store.sweep(sent, age, finalize.clock()) == 0
+
+
+async def test_a_redelivered_escalation_is_a_duplicate_not_a_dead_letter() -> None:
+    finalize = Finalize()
+    await finalize.task(task())
+    escalate = answer(HumanAction.ESCALATE, task_id=task().task_id)
+    first = await finalize.answer(escalate)
+    assert first.route == "escalated"
+    again = await finalize.answer(escalate)  # read again after a crash, or a producer retry
+    assert (again.route, letters(again), on(again, TOPICS.human_review)) == ("duplicate", [], [])
+
+
+async def test_a_stale_allow_for_an_escalated_task_is_still_refused() -> None:
+    finalize = Finalize()
+    await finalize.task(task())
+    await finalize.answer(answer(HumanAction.ESCALATE, task_id=task().task_id))
+    stale = await finalize.answer(answer(HumanAction.ALLOW, task_id=task().task_id))
+    assert [letter["error_code"] for letter in letters(stale)] == ["task_mismatch"]
+    assert decisions(stale) == []
+
+
+async def test_one_item_never_parks_more_answers_than_its_state_can_hold() -> None:
+    from moderation.stages.finalize import MAX_PARKED_PER_ITEM
+
+    finalize = Finalize(park_max_items=1000)
+    for _ in range(MAX_PARKED_PER_ITEM):
+        assert (await finalize.answer(answer())).route == "parked"
+    overflow = await finalize.answer(answer())
+    assert [letter["error_code"] for letter in letters(overflow)] == ["no_open_task"]
+    (kept,) = states(overflow).values()
+    assert len(kept.parked) == MAX_PARKED_PER_ITEM
+    # What is written can be read back: the state stays within its contract.
+    assert parse_payload(FinalizeState, dump_payload(kept)) == kept
+
+
+async def test_a_dead_lettered_answer_keeps_the_exact_bytes_the_reviewer_tool_sent() -> None:
+    finalize = Finalize()
+    await finalize.task(task())
+    sent = b'{ "content_id": "c1", "tenant_id": "other", "reviewer_id": "r1", "action": "allow" }'
+    refused = await finalize.stage.handle(await finalize.event(TOPICS.human_decisions, sent))
+    (letter,) = letters(refused)
+    assert letter["error_code"] == "tenant_mismatch"
+    assert base64.b64decode(str(letter["original_value_b64"])) == sent
+    assert base64.b64decode(str(letter["original_key_b64"])) == b"any-key"
+    assert letter["source_topic"] == TOPICS.human_decisions
 
 
 async def escalate(made: HumanReviewTask) -> HumanReviewTask:
