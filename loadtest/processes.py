@@ -147,6 +147,18 @@ def sim_api(
         yield SimApi(url)
 
 
+@dataclass(frozen=True)
+class RunningWorker:
+    """A worker process and the port of its /metrics page."""
+
+    process: subprocess.Popen[bytes]
+    web_port: int
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
 @contextmanager
 def worker(
     bootstrap: str,
@@ -158,7 +170,7 @@ def worker(
     extra_env: Mapping[str, str],
     trace_file: Path | None,
     index: int = 0,
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> Iterator[RunningWorker]:
     """One ``moderation worker`` running every stage, ready when its /readyz answers."""
     port = free_port()
     env = {
@@ -182,11 +194,11 @@ def worker(
     log = workdir / f"worker-{index}.log"
     with child(argv, log, env) as process:
         wait_http(f"http://127.0.0.1:{port}/readyz", 90, process, log)
-        yield process
+        yield RunningWorker(process, port)
 
 
 @contextmanager
-def workers(count: int, **options: Any) -> Iterator[list[subprocess.Popen[bytes]]]:
+def workers(count: int, **options: Any) -> Iterator[list[RunningWorker]]:
     """``count`` workers in one consumer group (see :func:`worker` for ``options``)."""
     with ExitStack() as stack:
         yield [stack.enter_context(worker(**options, index=n)) for n in range(count)]

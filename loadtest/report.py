@@ -76,6 +76,16 @@ def table(result: dict[str, Any]) -> str:
         _row("verdict cache hit ratio (items)", service["verdict_cache_hit_ratio"]),
         _row("batch requests", prompt["batch_requests"]),
     ]
+    footprint = service.get("worker_footprint") or {}
+    if footprint:
+        lines += ["", "worker footprint (all workers): verdict cache entries / RSS MiB"]
+        for name in ("first", "middle", "last"):
+            point = footprint[name]
+            entries = "n/a" if point["cache_entries"] is None else point["cache_entries"]
+            lines.append(_row(f"{name} (t={point['second']}s)", f"{entries} / {point['rss_mib']}"))
+        lines.append(
+            _row("peak", f"{footprint['peak_cache_entries']} / {footprint['peak_rss_mib']}")
+        )
     cost = service["cost"]
     lines += [
         "",

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest import kafka_io, measure, processes
+from loadtest.resources import FootprintSampler
 from loadtest.scenarios import Scenario, Shape
 from loadtest.traffic import Item, TrafficSpec, generate
 from moderation.devkafka import local_kafka
@@ -169,9 +170,13 @@ async def _service(
     def cpu(children: list[Any]) -> float:
         return sum(processes.cpu_seconds(c.pid) for c in children)
 
+    def footprint(children: list[Any]) -> FootprintSampler:
+        return FootprintSampler([(c.pid, c.web_port) for c in children]).start()
+
     with ExitStack() as stack:
         if config.scenario is not Scenario.BACKLOG:
             children = stack.enter_context(start())
+            sampler = footprint(children)
             cpu0 = cpu(children)
             observed, lateness = await _drive(
                 bootstrap, topics.requests, outputs, items, shape, classify, config.timeout_s
@@ -182,6 +187,7 @@ async def _service(
             observed = measure.Observation()
             await kafka_io.publish(bootstrap, topics.requests, items, [0.0] * len(items), observed)
             children = stack.enter_context(start())
+            sampler = footprint(children)
             cpu0 = cpu(children)
             wanted = {item.request.content_id for item in items}
             await kafka_io.collect(
@@ -194,9 +200,11 @@ async def _service(
             )
             lateness = 0.0
             cpu_s = cpu(children) - cpu0
+        worker_footprint = sampler.stop()  # before the workers stop
     summary = _summary(observed, config.scenario, lateness)
     summary["cpu_ms_per_item"] = round(cpu_s * 1000 / max(len(observed.terminal), 1), 3)
     summary["prompt_cache"] = prompt_cache(sim.stats())
+    summary["worker_footprint"] = worker_footprint
     if trace_file is not None and trace_file.exists():
         summary["hop_overhead_ms"] = measure.hop_overheads(read_records(trace_file))
     else:

@@ -141,6 +141,8 @@ def human_review_task() -> HumanReviewTask:
         reason="Sonnet confirmed below the auto-action threshold",
         priority=Priority.HIGH,
         review_deadline=T0 + timedelta(hours=4),
+        policy_id="default",
+        policy_version="2026-10-01",
         cost=CostBreakdown().add(triage_cost()).add(review_cost()),
         trace_id=TRACE_ID,
         created_at=T0 + timedelta(seconds=4),

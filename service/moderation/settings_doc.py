@@ -27,8 +27,6 @@ _FALLBACK = {
     "backoff_max_s": "longest backoff between retries",
     "enabled": "turn this feature on or off",
     "poll_interval_s": "how often a submitted batch is polled",
-    "scope": "global: every worker reads every entry; partitioned: only its partitions'",
-    "table": "name of the faust table (its changelog topic is <group>-<table>-changelog)",
 }
 
 

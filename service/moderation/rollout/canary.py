@@ -10,12 +10,12 @@ in the share.
 
 from __future__ import annotations
 
-from pydantic import ConfigDict
+from dataclasses import dataclass
 
 from moderation.cache.judge import Judge
 from moderation.llm.classify import Judgement, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
-from moderation.policy import Policy, PolicyBook
+from moderation.policy import Policy, PolicyBook, PolicyLookup
 from moderation.rollout.sampling import in_share
 from moderation.rollout.settings import CanarySettings, CanaryUnit
 from moderation_contracts import ModerationRequest, Verdict
@@ -59,29 +59,29 @@ class CanaryJudge:
         return await judge.classify(request, policy, context, triage=triage, reason=reason)
 
 
-class CanaryPolicyBook(PolicyBook):
-    """The production book, except that tenants in the canary share get the candidate's."""
+@dataclass(frozen=True)
+class CanaryPolicyBook:
+    """The production policies, except that tenants in the canary share get the candidate's.
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
+    It wraps the production lookup instead of copying it, so a reloaded policy file
+    (:class:`~moderation.policy.LivePolicies`) still reaches the tenants outside the share."""
 
+    production: PolicyLookup
     candidate: PolicyBook
     share_percent: float
     salt: str
 
     @classmethod
     def of(
-        cls, production: PolicyBook, candidate: PolicyBook, settings: CanarySettings
+        cls, production: PolicyLookup, candidate: PolicyBook, settings: CanarySettings
     ) -> CanaryPolicyBook:
-        return cls(
-            default=production.default,
-            tenants=production.tenants,
-            require_known_tenants=production.require_known_tenants,
-            candidate=candidate,
-            share_percent=settings.share_percent,
-            salt=settings.salt,
-        )
+        return cls(production, candidate, settings.share_percent, settings.salt)
+
+    @property
+    def default(self) -> Policy:
+        return self.production.default
 
     def for_tenant(self, tenant_id: str) -> Policy:
         if in_share(tenant_id, self.share_percent, self.salt):
             return self.candidate.for_tenant(tenant_id)
-        return super().for_tenant(tenant_id)
+        return self.production.for_tenant(tenant_id)

@@ -16,7 +16,7 @@ from opentelemetry.trace import Tracer
 
 from moderation.cache.judge import Judge
 from moderation.errors import ConfigurationError
-from moderation.policy import PolicyBook
+from moderation.policy import PolicyLookup
 from moderation.rollout.canary import CanaryJudge, CanaryPolicyBook
 from moderation.rollout.configs import RolloutConfig, build_classifier, load_config
 from moderation.rollout.metrics import RolloutMetrics
@@ -88,7 +88,7 @@ class Rollout:
             )
         return made
 
-    def policies(self, production: PolicyBook) -> PolicyBook:
+    def policies(self, production: PolicyLookup) -> PolicyLookup:
         """The book the stages look tenants up in (the candidate's for a policy canary)."""
         config = self.canary_config
         if config is None or config.policy_file is None:

@@ -25,6 +25,8 @@ from typing import Any, Protocol, cast
 
 from opentelemetry.trace import Tracer
 
+from moderation.errors import ConfigurationError
+from moderation.halt import IntakeHalt
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
 from moderation.streaming.tracker import OffsetTracker
 from moderation.telemetry import Metrics
@@ -92,8 +94,10 @@ class StageRunner:
         tracer: Tracer,
         metrics: Metrics | None = None,
         trace_parent: TraceParent | None = None,
+        halt: IntakeHalt | None = None,
     ) -> None:
         self.config = config
+        self._halt = halt
         self._trace_parent = trace_parent
         self._handler = handler
         self._on_failure = on_failure
@@ -183,7 +187,15 @@ class StageRunner:
             await self._parent_headers(inbound),
             stage=self.config.stage,
         ) as span:
-            outcome = await self._run_handler(inbound)
+            try:
+                outcome = await self._run_handler(inbound)
+            except ConfigurationError as error:
+                # Not the item's fault and not an answer about it: the record stays unfinished,
+                # so no offset at or past it is committed; the halt stops intake.
+                span.set_attribute("moderation.route", "halted")
+                if self._halt is not None:
+                    self._halt.trip(error, self.config.stage, inbound.where)
+                return
             for name, value in (
                 ("moderation.route", outcome.route),
                 ("moderation.content_id", outcome.content_id),
@@ -200,7 +212,7 @@ class StageRunner:
             # request and a pending decision but is still one item. Status is the
             # decision's, if the item produced one.
             status = next((record.status for record in outcome.outputs if record.status), "")
-            self._metrics.item(self.config.stage, outcome.route, status)
+            self._metrics.item(self.config.stage, outcome.route, status, outcome.tenant_id)
         if self._tracker.finish((inbound.topic, inbound.partition), inbound.offset):
             self.processed += 1
 
@@ -222,6 +234,8 @@ class StageRunner:
         try:
             async with asyncio.timeout(self.config.item_deadline_s):
                 return await self._handler(inbound)
+        except ConfigurationError:
+            raise
         except Exception as error:  # a failure is data: it goes to the dead-letter topic
             _log.error(
                 "stage %s failed on %s: %s",

@@ -1,7 +1,8 @@
 """Build the worker for the chosen stages: faust runs it, the intake feeds it.
 
 One worker is one consumer group (``<app_id>-<stages>``). faust runs the application (its
-lifecycle, signals, producer, web server and timers) with its own consumer switched off; the
+lifecycle, signals, producer and timers) with its own consumer and web server switched off
+(the worker's HTTP server is :mod:`moderation.worker.http`); the
 stage inputs are read by :class:`~moderation.streaming.intake.Intake`, which owns fetching,
 seeking and committing (see its docstring for why nothing can be skipped). Each input topic
 has one :class:`~moderation.streaming.runner.StageRunner`.
@@ -21,11 +22,12 @@ from faust.app.base import BootStrategy
 from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
 from moderation.cache.settings import VerdictCacheSettings
-from moderation.cache.wiring import cached, verdict_table
+from moderation.cache.wiring import cached, verdict_store
+from moderation.halt import IntakeHalt
 from moderation.llm.classify import Classifier, TierConfig
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
 from moderation.llm.reachability import ApiWatch
-from moderation.policy import PolicyBook
+from moderation.policy import LivePolicies, PolicyLookup
 from moderation.rollout.wiring import Rollout
 from moderation.settings import ModelTier, Settings, Stage
 from moderation.stages.common import failure_handler
@@ -36,8 +38,9 @@ from moderation.streaming.intake import Intake, IntakeConfig, PartitionHooks
 from moderation.streaming.records import Headers, Outbound
 from moderation.streaming.runner import Handler, RunnerConfig, StageRunner, TraceParent
 from moderation.telemetry import Telemetry
-from moderation.worker.health import install_pages
+from moderation.worker.health import serve_health
 from moderation.worker.kafka_config import client_security, faust_credentials
+from moderation.worker.services import PolicyWatchService
 from moderation_contracts import Tier
 
 _log = logging.getLogger(__name__)
@@ -105,7 +108,7 @@ class Wiring:
         return set(self.runners)
 
 
-def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) -> Wiring:
+def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) -> Wiring:
     app = ModerationApp(
         settings.group_id,
         broker=[f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")],
@@ -118,16 +121,14 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         topic_replication_factor=settings.topic_replication,
         datadir=str(settings.data_dir),
         store="memory://",
-        web_enabled=settings.web_port > 0,
-        web_port=settings.web_port or 6066,
-        web_bind=settings.web_host,
-        web_in_thread=False,
+        web_enabled=False,  # faust's pages serve internals; ours: worker/http.py
     )
     app.drain_timeout_s = settings.shutdown_timeout_s
     sender = FaustSender(app)
     topics = settings.topics
     runners: dict[str, StageRunner] = {}
     hooks: list[PartitionHooks] = []
+    halt = IntakeHalt(telemetry.metrics)  # 401/402/403: stop intake, commit nothing past it
 
     def read(
         topic: str,
@@ -150,15 +151,21 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             telemetry.tracer,
             telemetry.metrics,
             trace_parent,
+            halt=halt,
         )
 
     api_key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    prices = settings.price_table()  # validated at start: every tier's model is priced
 
     def classifier(tier: Tier, config: ModelTier) -> Classifier:
         # The gateway retries (paced, budgeted, circuit-aware); the SDK's own retries stay off.
         client = build_client(api_key, settings.anthropic_base_url, timeout_s=config.timeout_s)
         gateway = ModelGateway(
-            client, telemetry.tracer, metrics=telemetry.metrics, resilience=Resilience.of(config)
+            client,
+            telemetry.tracer,
+            prices=prices,
+            metrics=telemetry.metrics,
+            resilience=Resilience.of(config),
         )
         return Classifier(
             gateway,
@@ -167,9 +174,10 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
 
     # Speed and cost levers (loadtest/README.md): verdict cache (default on), batch mode (off).
     cache_settings = VerdictCacheSettings()
-    verdicts = verdict_table(cache_settings)
+    verdicts = verdict_store(cache_settings, telemetry.metrics)
     # Shadow mode and canary rollouts (moderation/rollout): config ids, candidates, comparisons.
     rollout = Rollout.from_env(settings, telemetry, lambda record: sender.send(record, ()))
+    live = policies  # the reloadable book, before a policy canary wraps it
     policies = rollout.policies(policies)
     batch_settings = BatchSettings()
     if Stage.TRIAGE in settings.stages:
@@ -243,6 +251,9 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
     app.intake = intake
     intake.on_fatal = app.stop_on_fatal
     app.background = tuple(background)
-    install_pages(app, telemetry, intake, api_watch.problem if api_watch else lambda: None)
+    halt.listen(intake.pause)
+    serve_health(app, settings, telemetry, intake, api_watch.problem if api_watch else lambda: None)
+    if isinstance(live, LivePolicies):
+        app.add_dependency(PolicyWatchService(live, settings.policy_reload_interval_s))
     telemetry.metrics.register_lag_source(intake.lag)
     return Wiring(app=app, intake=intake, runners=runners, api_watch=api_watch)

@@ -96,17 +96,17 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
 
-    from moderation.policy import PolicyBook, PolicyError
+    from moderation.policy import LivePolicies, PolicyBook, PolicyError
 
     try:
-        policies = PolicyBook.load(settings.policy_file)
+        book = PolicyBook.load(settings.policy_file)
     except PolicyError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
     from moderation.errors import ConfigurationError
     from moderation.streaming.start_offsets import prepare_start_offsets
-    from moderation.telemetry import setup
+    from moderation.telemetry import set_content_hash_key, setup
     from moderation.worker.app import build_app
     from moderation.worker.kafka_config import client_security
     from moderation.worker.topics import (
@@ -116,7 +116,10 @@ def run(args: argparse.Namespace) -> int:
         partition_counts,
     )
 
+    key = settings.content_hash_key
+    set_content_hash_key(key.get_secret_value().encode() if key else None)
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
+    policies = LivePolicies(settings.policy_file, book, telemetry.metrics)
     try:
         wiring = build_app(settings, telemetry, policies)
     except ConfigurationError as error:  # e.g. shadow or canary settings (moderation/rollout)
@@ -132,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
                 compacted=settings.topics.compacted(),
+                min_insync_replicas=settings.topic_min_insync_replicas,
             )
         )
         if created:
