@@ -1,7 +1,7 @@
 """``python -m loadtest``: run a scenario against the service and the baseline, print the table.
 
 Writes ``<out>/<scenario>-<run id>.json`` (every figure) and ``.png`` (throughput and latency over
-time) and prints the table.
+time) and prints the table. ``python -m loadtest chaos --help``: the crash soak (its own options).
 """
 
 from __future__ import annotations
@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["chaos"]:
+        from loadtest.chaos.cli import main as chaos
+
+        return chaos(argv[1:])
     args = build_parser().parse_args(argv)
     traffic = TrafficSpec(
         items=args.items, mix=parse_mix(args.mix), duplicate_share=args.duplicates, seed=args.seed

@@ -62,18 +62,25 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
     return int(process.returncode)
 
 
-@contextmanager
-def child(
+def spawn(
     argv: Sequence[str], log: Path, env: Mapping[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> subprocess.Popen[bytes]:
+    """Start a child in its own session, its output appended to ``log``."""
     with log.open("ab") as sink:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             list(argv),
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=dict(env) if env is not None else None,
             start_new_session=True,
         )
+
+
+@contextmanager
+def child(
+    argv: Sequence[str], log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = spawn(argv, log, env)
     try:
         yield process
     finally:
@@ -97,11 +104,13 @@ class SimApi:
 
 
 @contextmanager
-def sim_api(latency_ms: float, batch_delay_s: float, workdir: Path) -> Iterator[SimApi]:
-    """The simulator with a fixed model latency (0 = instant) for every model class."""
+def sim_api(
+    latency_ms: float, batch_delay_s: float, workdir: Path, profile: str = "instant"
+) -> Iterator[SimApi]:
+    """The simulator with a fixed model latency for every model class (0 = the profile's)."""
     port = free_port()
     argv = [sys.executable, "-m", "moderation.cli", "dev", "sim-api", "--port", str(port)]
-    argv += ["--profile", "instant", "--batch-delay", str(batch_delay_s)]
+    argv += ["--profile", profile, "--batch-delay", str(batch_delay_s)]
     if latency_ms > 0:
         for cls in ("haiku", "sonnet", "opus"):
             argv += [f"--{cls}-latency-ms", str(latency_ms)]
@@ -126,7 +135,30 @@ def worker(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """One ``moderation worker`` running every stage, ready when its /readyz answers."""
     port = free_port()
-    env = {
+    env = worker_env(
+        bootstrap, sim_url, topics, app_id, partitions, port, workdir / f"worker-data-{index}"
+    )
+    env |= {**({"MODERATION_TRACE_FILE": str(trace_file)} if trace_file else {}), **extra_env}
+    with child(WORKER_ARGV, workdir / f"worker-{index}.log", env) as process:
+        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process)
+        yield process
+
+
+WORKER_ARGV = (sys.executable, "-m", "moderation.cli", "worker")
+
+
+def worker_env(
+    bootstrap: str,
+    sim_url: str,
+    topics: TopicNames,
+    app_id: str,
+    partitions: int,
+    port: int,
+    data_dir: Path,
+) -> dict[str, str]:
+    """A worker's environment: this process's minus any MODERATION_/OTEL_ setting, plus the
+    run's broker, simulator, topics, group, web port and data folder."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MODERATION_", "OTEL_"))},
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "ANTHROPIC_API_KEY": API_KEY,
@@ -134,19 +166,13 @@ def worker(
         "MODERATION_APP_ID": app_id,
         "MODERATION_WEB_PORT": str(port),
         "MODERATION_WEB_HOST": "127.0.0.1",
-        "MODERATION_DATA_DIR": str(workdir / f"worker-data-{index}"),
+        "MODERATION_DATA_DIR": str(data_dir),
         "MODERATION_TOPIC_PARTITIONS": str(partitions),
         "MODERATION_LOG_LEVEL": "warn",
         "OTEL_TRACES_EXPORTER": "none",
         "OTEL_METRICS_EXPORTER": "none",
         **{f"MODERATION_TOPICS__{k.upper()}": v for k, v in topics.model_dump().items()},
-        **({"MODERATION_TRACE_FILE": str(trace_file)} if trace_file else {}),
-        **extra_env,
     }
-    argv = [sys.executable, "-m", "moderation.cli", "worker"]
-    with child(argv, workdir / f"worker-{index}.log", env) as process:
-        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process)
-        yield process
 
 
 @contextmanager
