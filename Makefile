@@ -61,6 +61,10 @@ unit: $(STAMP) ## Only the unit tests (no I/O)
 loadtest: $(STAMP) ## Run a load-test scenario (SCENARIO=steady|burst|backlog, ARGS=...) and print the table
 	$(BIN)/python -m loadtest $(or $(SCENARIO),backlog) $(or $(ARGS),--items 4000 --no-trace)
 
+.PHONY: chaos
+chaos: $(STAMP) ## Crash soak: SIGKILL a worker (and every 3rd run the broker) per run (RUNS=20, ARGS=...)
+	$(BIN)/python -m loadtest chaos --runs $(or $(RUNS),20) $(ARGS)
+
 .PHONY: docs
 docs: $(STAMP) ## Regenerate the README configuration table and the contract schemas
 	$(BIN)/python -m moderation.settings_doc --write README.md

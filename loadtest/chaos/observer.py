@@ -85,6 +85,9 @@ class Observer:
     answer_delay_s: tuple[float, float] = (0.2, 1.5)
     answered: set[str] = field(default_factory=set)
     failed_answers: int = 0
+    max_read_lag_ms: int = 0
+    """Longest wait between a record's timestamp and this reader seeing it: shows that late
+    terminal records were late in the service, not in the soak's own reading."""
     _pending: set[asyncio.Task[None]] = field(default_factory=set)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -115,6 +118,7 @@ class Observer:
             await reviewer.stop()
 
     def _read(self, reviewer: AIOKafkaProducer, topic: str, value: bytes | None, at: int) -> None:
+        self.max_read_lag_ms = max(self.max_read_lag_ms, now_ms() - at)
         try:
             data: dict[str, Any] = json.loads(value or b"{}")
         except ValueError:

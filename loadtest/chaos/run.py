@@ -204,6 +204,7 @@ async def one_run(
         "livez_failures": workers.livez_failures,
         "swept": bool(stuck),
         "failed_answers": observer.failed_answers,
+        "reader_max_lag_s": round(observer.max_read_lag_ms / 1000, 1),
         "human_tasks": ledger.tasks,
         "wall_s": round(time.monotonic() - started, 1),
         "workdir": str(rundir),
