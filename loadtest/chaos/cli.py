@@ -21,6 +21,7 @@ from typing import Any
 
 from loadtest import processes
 from loadtest.chaos.cluster import OwnBroker
+from loadtest.chaos.partitioner import PARTITIONERS
 from loadtest.chaos.report import failed, header, row, table
 from loadtest.chaos.run import ChaosConfig, one_run
 from loadtest.cli import _env
@@ -84,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="after a stall: seconds fresh workers get before a stalled item counts as lost",
     )
     parser.add_argument(
+        "--partitioner",
+        choices=sorted(PARTITIONERS),
+        default=defaults.partitioner,
+        help="how the reviewer picks the partition of its answer (crc32: librdkafka's default)",
+    )
+    parser.add_argument(
         "--env", type=_env, action="append", default=[], help="extra worker setting (repeatable)"
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
@@ -115,6 +122,7 @@ def config_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Ch
         grace_s=args.grace,
         worker_env=dict(args.env),
         seed=args.seed,
+        partitioner=args.partitioner,
     )
 
 

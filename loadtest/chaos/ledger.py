@@ -135,21 +135,25 @@ class Figures:
     terminal_dead_letters: dict[str, int]
     stuck_at: dict[str, int]
     stalled_by_route: dict[str, int]
-    recovery_s: float | None
+    recovery_s: float
+    recovery_complete: bool
     broker_recovery_s: float | None
+    broker_recovery_complete: bool | None
 
 
-def _recovery(ledger: Ledger, since_ms: int) -> float | None:
-    """Seconds from ``since_ms`` until every item sent before it had a terminal record."""
-    latest = since_ms
+def _recovery(ledger: Ledger, since_ms: int) -> tuple[float, bool]:
+    """Seconds from ``since_ms`` until every item sent before it that ended had a terminal
+    record, and whether all of them ended."""
+    latest, complete = since_ms, True
     for cid, sent in ledger.sent_ms.items():
         if sent > since_ms:
             continue
         first = ledger.first_terminal(cid)
         if first is None:
-            return None
-        latest = max(latest, first)
-    return round((latest - since_ms) / 1000, 1)
+            complete = False
+        else:
+            latest = max(latest, first)
+    return round((latest - since_ms) / 1000, 1), complete
 
 
 def stalled_items(ledger: Ledger, faults: Faults, stall_after_ms: int) -> list[str]:
@@ -168,6 +172,11 @@ def figures(
     """The run's figures; ``stuck`` is where each item without a terminal record stood at its
     deadline (before any sweep)."""
     stalled = stalled_items(ledger, faults, stall_after_ms)
+    recovery_s, recovery_complete = _recovery(ledger, faults.kill_ms)
+    broker_recovery_s: float | None = None
+    broker_complete: bool | None = None
+    if faults.broker_stop_ms is not None:
+        broker_recovery_s, broker_complete = _recovery(ledger, faults.broker_stop_ms)
     return Figures(
         items=len(ledger.sent_ms),
         terminal=sum(1 for cid in ledger.sent_ms if cid in ledger.terminal_ms),
@@ -179,8 +188,8 @@ def figures(
         terminal_dead_letters=dict(ledger.terminal_dead_letters),
         stuck_at=dict(Counter(str(stage) for stage in stuck.values())),
         stalled_by_route=dict(Counter(ledger.routes[cid] for cid in stalled)),
-        recovery_s=_recovery(ledger, faults.kill_ms),
-        broker_recovery_s=(
-            _recovery(ledger, faults.broker_stop_ms) if faults.broker_stop_ms is not None else None
-        ),
+        recovery_s=recovery_s,
+        recovery_complete=recovery_complete,
+        broker_recovery_s=broker_recovery_s,
+        broker_recovery_complete=broker_complete,
     )

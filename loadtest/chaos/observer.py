@@ -82,6 +82,7 @@ class Observer:
     topics: TopicNames
     ledger: Ledger
     rng: random.Random
+    partition_for: Callable[[bytes, int], int] = librdkafka_partition
     answer_delay_s: tuple[float, float] = (0.2, 1.5)
     answered: set[str] = field(default_factory=set)
     failed_answers: int = 0
@@ -157,7 +158,7 @@ class Observer:
         topic = self.topics.human_decisions
         try:
             partitions = await retrying(lambda: reviewer.partitions_for(topic))
-            partition = librdkafka_partition(key, len(partitions))
+            partition = self.partition_for(key, len(partitions))
             value = dump_payload(decision)
             await retrying(
                 lambda: reviewer.send_and_wait(topic, value, key=key, partition=partition)

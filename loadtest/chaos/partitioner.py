@@ -7,11 +7,18 @@ polynomial with initial value and final XOR 0xFFFFFFFF: the same function as zli
 The modulo is taken on the unsigned 32-bit value, with no sign masking (unlike the Java
 client's murmur2 partitioner). Empty or missing keys are spread at random; the service always
 keys by ``content_id``, so only the keyed case matters here.
+
+``java_partition`` is the Java client's choice (murmur2, sign bit masked), which the service's
+own aiokafka producers make too; ``--partitioner murmur2`` lets a soak separate "the answer
+landed on another partition" from every other way an answer can go wrong.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+
+from aiokafka.partitioner import murmur2
 
 
 def librdkafka_partition(key: bytes, partitions: int) -> int:
@@ -21,3 +28,16 @@ def librdkafka_partition(key: bytes, partitions: int) -> int:
     if not key:
         raise ValueError("librdkafka partitions an empty key at random; give a key")
     return zlib.crc32(key) % partitions
+
+
+def java_partition(key: bytes, partitions: int) -> int:
+    """The partition the Java client's (and aiokafka's) default partitioner picks."""
+    if partitions < 1:
+        raise ValueError("a topic has at least one partition")
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
+
+
+PARTITIONERS: dict[str, Callable[[bytes, int], int]] = {
+    "crc32": librdkafka_partition,
+    "murmur2": java_partition,
+}

@@ -38,8 +38,22 @@ def other_dead_letters(result: Mapping[str, Any]) -> int:
     return int(rejected + sum(result["terminal_dead_letters"].values()))
 
 
+def _recovery(seconds: Any, complete: Any) -> str | None:
+    """``41.2``, or ``41.2*`` when some item sent before the fault never ended."""
+    if seconds is None:
+        return None
+    return f"{seconds}{'' if complete else '*'}"
+
+
 def row(result: Mapping[str, Any]) -> str:
-    values = {**result, "other_dead_letters": other_dead_letters(result)}
+    values = {
+        **result,
+        "other_dead_letters": other_dead_letters(result),
+        "recovery_s": _recovery(result["recovery_s"], result["recovery_complete"]),
+        "broker_recovery_s": _recovery(
+            result["broker_recovery_s"], result["broker_recovery_complete"]
+        ),
+    }
     return "  ".join(_cell(values[key]).rjust(width) for _, key, width in COLUMNS)
 
 
@@ -73,8 +87,10 @@ def table(results: Sequence[Mapping[str, Any]]) -> str:
     lines += [line for r in results if (line := details(r)) is not None]
     failing = [r["run"] for r in results if failed(r)]
     total = {k: sum(int(r[k]) for r in results) for k in ("lost", "stalled", "duplicates")}
-    recoveries = [float(r["recovery_s"]) for r in results if r["recovery_s"] is not None]
+    recoveries = [float(r["recovery_s"]) for r in results]
     worst = f"{max(recoveries):.1f}" if recoveries else "-"
+    if any(not r["recovery_complete"] for r in results):
+        lines.append("* recovery of the items that ended; some sent before the fault never did")
     lines.append(
         f"{len(results)} runs: lost {total['lost']}, stalled {total['stalled']}, duplicates "
         f"{total['duplicates']}, no_open_task {sum(int(r['no_open_task']) for r in results)}, "

@@ -26,6 +26,7 @@ from loadtest import kafka_io, processes
 from loadtest.chaos.cluster import OwnBroker, WorkerProcess, now_ms
 from loadtest.chaos.ledger import Faults, Ledger, Stage, figures
 from loadtest.chaos.observer import Observer, publish
+from loadtest.chaos.partitioner import PARTITIONERS
 from loadtest.traffic import Route, TrafficSpec, generate
 from moderation.devkafka import free_port
 from moderation.settings import TopicNames
@@ -51,6 +52,7 @@ class ChaosConfig:
     grace_s: float = 60.0
     worker_env: Mapping[str, str] = field(default_factory=dict)
     seed: int = 1
+    partitioner: str = "crc32"
 
     def restarts_broker(self, run: int) -> bool:
         """Run numbers start at 1; every ``broker_every``-th run restarts the broker."""
@@ -144,7 +146,13 @@ async def one_run(
         )
 
     await workers.start()
-    observer = Observer(broker.bootstrap, topics, ledger, random.Random(rng.random()))
+    observer = Observer(
+        broker.bootstrap,
+        topics,
+        ledger,
+        random.Random(rng.random()),
+        PARTITIONERS[config.partitioner],
+    )
     stop = asyncio.Event()
     reading = asyncio.create_task(observer.run(stop))
     watching = asyncio.create_task(workers.watch(stop))

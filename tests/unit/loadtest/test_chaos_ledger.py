@@ -96,14 +96,16 @@ def test_recovery_is_until_every_item_sent_before_the_fault_is_terminal() -> Non
     made.decision("inflight", final=True, at_ms=44 * S)
     made.decision("after", final=True, at_ms=60 * S)  # sent after the kill: not counted
     result = figures(made, faults, MINUTE, {})
-    assert result.recovery_s == 34.0
-    assert result.broker_recovery_s == 30.0  # "after" was sent before the broker stopped
+    assert (result.recovery_s, result.recovery_complete) == (34.0, True)
+    assert (result.broker_recovery_s, result.broker_recovery_complete) == (30.0, True)
+    # "after" was sent before the broker stopped, so it counts there
 
 
-def test_recovery_is_unknown_while_an_item_from_before_the_fault_never_ended() -> None:
-    made = ledger_with(("stuck", "human", 5 * S))
+def test_recovery_says_when_an_item_from_before_the_fault_never_ended() -> None:
+    made = ledger_with(("stuck", "human", 5 * S), ("slow", "allow", 6 * S))
+    made.decision("slow", final=True, at_ms=25 * S)
     result = figures(made, FAULTS, MINUTE, {"stuck": Stage.TASK})
-    assert result.recovery_s is None
+    assert (result.recovery_s, result.recovery_complete) == (15.0, False)
     assert result.broker_recovery_s is None  # no broker restart in this run
 
 
@@ -136,7 +138,9 @@ def _result(run: int, **figures_: object) -> dict[str, object]:
         "stuck_at": {},
         "stalled_by_route": {},
         "recovery_s": 40.0,
+        "recovery_complete": True,
         "broker_recovery_s": None,
+        "broker_recovery_complete": None,
         "livez_failures": 0,
         "wall_s": 90.0,
         "workdir": "w",
@@ -162,6 +166,8 @@ def test_the_table_says_pass_only_without_loss_or_stall() -> None:
     ]
     text = table(bad)
     assert text.splitlines()[-1].endswith("FAIL (runs 3)")
+    assert "some sent before the fault never did" not in text
+    assert "40.0*" in table([_result(4, recovery_complete=False)])
     assert "run 3: stalled by route: human 2; stuck at the deadline: answer_rejected 2" in text
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from aiokafka.partitioner import DefaultPartitioner
-from loadtest.chaos.partitioner import librdkafka_partition
+from loadtest.chaos.partitioner import java_partition, librdkafka_partition
 
 LIBRDKAFKA_VECTORS = [
     (b"23456", 0xB1B451D7),
@@ -37,12 +37,19 @@ def test_the_modulo_is_unsigned_with_no_sign_mask() -> None:
 
 
 def test_it_differs_from_the_java_style_murmur2_partitioner_for_real_keys() -> None:
-    murmur2 = DefaultPartitioner()
     keys = [f"c-{n}".encode() for n in range(40)]
-    differ = [
-        k for k in keys if librdkafka_partition(k, 4) != murmur2(k, [0, 1, 2, 3], [0, 1, 2, 3])
-    ]
+    differ = [k for k in keys if librdkafka_partition(k, 4) != java_partition(k, 4)]
     assert len(differ) > 10  # roughly 3 in 4 keys land elsewhere
+
+
+@pytest.mark.parametrize(
+    ("key", "hashed"),
+    [(b"23456", 0x058D780F), (b"hejsan", 0x5EC19395), (b"", 0x106E08D9)],
+)
+def test_the_java_partitioner_matches_librdkafkas_murmur2_vectors(key: bytes, hashed: int) -> None:
+    assert java_partition(key, 17) == (hashed & 0x7FFFFFFF) % 17
+    aiokafka_default = DefaultPartitioner()
+    assert java_partition(key, 4) == aiokafka_default(key, [0, 1, 2, 3], [0, 1, 2, 3])
 
 
 def test_empty_keys_and_no_partitions_are_refused() -> None:
