@@ -19,7 +19,7 @@ from loadtest.scenarios import Scenario
 from loadtest.traffic import DEFAULT_MIX, TrafficSpec, parse_mix
 
 
-def _env(text: str) -> tuple[str, str]:
+def env_setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.startswith("MODERATION_"):
         raise argparse.ArgumentTypeError("use MODERATION_NAME=value")
@@ -46,7 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline loop")
     parser.add_argument("--no-trace", action="store_true", help="no trace file (no hop overhead)")
     parser.add_argument(
-        "--env", type=_env, action="append", default=[], help="extra worker setting (repeatable)"
+        "--env",
+        type=env_setting,
+        action="append",
+        default=[],
+        help="extra worker setting (repeatable)",
     )
     parser.add_argument("--timeout", type=float, default=150.0, help="give up on items after")
     parser.add_argument("--seed", type=int, default=7)

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from loadtest.chaos.cluster import OwnBroker
 from loadtest.chaos.partitioner import PARTITIONERS
 from loadtest.chaos.report import failed, header, row, table
 from loadtest.chaos.run import ChaosConfig, one_run
-from loadtest.cli import _env
+from loadtest.cli import env_setting
 from loadtest.traffic import parse_mix
 from moderation.demo.progress import ProgressLine
 
@@ -91,7 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="how the reviewer picks the partition of its answer (crc32: librdkafka's default)",
     )
     parser.add_argument(
-        "--env", type=_env, action="append", default=[], help="extra worker setting (repeatable)"
+        "--env",
+        type=env_setting,
+        action="append",
+        default=[],
+        help="extra worker setting (repeatable)",
     )
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--out", type=Path, default=Path(".run/chaos"))
@@ -127,6 +132,11 @@ def config_from(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Ch
 
 
 async def soak(config: ChaosConfig, latency: str, workdir: Path) -> list[dict[str, Any]]:
+    # SIGTERM (a CI timeout, kill <pid>) cancels the soak like Ctrl-C does, so every broker,
+    # worker and simulator it started is stopped on the way out.
+    main = asyncio.current_task()
+    if main is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     progress = ProgressLine(sys.stderr)
     began = time.monotonic()
     results: list[dict[str, Any]] = []
