@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from loadtest import processes
-from loadtest.chaos.cluster import OwnBroker
+from loadtest.chaos.cluster import OwnBroker, uninterruptible
 from loadtest.chaos.partitioner import PARTITIONERS
 from loadtest.chaos.report import failed, header, row, table
 from loadtest.chaos.run import ChaosConfig, one_run
@@ -142,8 +142,8 @@ async def soak(config: ChaosConfig, latency: str, workdir: Path) -> list[dict[st
     results: list[dict[str, Any]] = []
     broker = OwnBroker(workdir / "kafka")
     progress.show("starting the broker and the simulated API", 0.0)
-    await asyncio.to_thread(broker.start)
     try:
+        await uninterruptible(broker.start)
         with processes.sim_api(0, 1.0, workdir, profile=latency) as sim:
             print(header(), flush=True)
             for number in range(1, config.runs + 1):
@@ -159,7 +159,7 @@ async def soak(config: ChaosConfig, latency: str, workdir: Path) -> list[dict[st
                 results.append(result)
                 print(row(result), flush=True)
     finally:
-        await asyncio.to_thread(broker.stop)
+        await uninterruptible(broker.stop)
     return results
 
 
@@ -173,7 +173,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_id = time.strftime("%Y%m%d-%H%M%S")
     workdir = args.out / run_id
     workdir.mkdir(parents=True, exist_ok=True)
-    results = asyncio.run(soak(config, args.latency, workdir))
+    try:
+        results = asyncio.run(soak(config, args.latency, workdir))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("\ninterrupted: everything the soak started is stopped", file=sys.stderr)
+        return 130
     document = {
         "run_id": run_id,
         "config": {**vars(args), "out": str(args.out), "mix": dict(config.mix)},

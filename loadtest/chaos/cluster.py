@@ -7,13 +7,17 @@ their environment; nothing here watches ``/livez`` to restart them (a stall must
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 from loadtest import processes
 from moderation.devkafka import (
@@ -25,9 +29,23 @@ from moderation.devkafka import (
     stop_broker,
 )
 
+T = TypeVar("T")
+
 
 def now_ms() -> int:
     return int(time.time() * 1000)
+
+
+async def uninterruptible(func: Callable[..., T], *args: Any) -> T:
+    """Run ``func`` in a thread; when cancelled meanwhile, let it finish first (a half-started
+    or half-restarted broker could not be stopped), then pass the cancellation on."""
+    job = asyncio.ensure_future(asyncio.to_thread(func, *args))
+    try:
+        return await asyncio.shield(job)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await job
+        raise
 
 
 @dataclass

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from loadtest import kafka_io, processes
-from loadtest.chaos.cluster import OwnBroker, WorkerProcess, now_ms
+from loadtest.chaos.cluster import OwnBroker, WorkerProcess, now_ms, uninterruptible
 from loadtest.chaos.ledger import Faults, Ledger, Stage, figures
 from loadtest.chaos.observer import Observer, publish
 from loadtest.chaos.partitioner import PARTITIONERS
@@ -145,7 +145,6 @@ async def one_run(
             f"{time.monotonic() - started:.0f}s"
         )
 
-    await workers.start()
     observer = Observer(
         broker.bootstrap,
         topics,
@@ -157,6 +156,7 @@ async def one_run(
     reading = asyncio.create_task(observer.run(stop))
     watching = asyncio.create_task(workers.watch(stop))
     try:
+        await workers.start()
         phase = "sending"
         sending = asyncio.create_task(
             publish(broker.bootstrap, topics.requests, items, config.rate, ledger)
@@ -176,7 +176,7 @@ async def one_run(
             await _sleep_showing(rng.uniform(1.0, 5.0), show)
             phase = "broker restarting"
             broker_stop_ms, broker_back_ms = await _await_showing(
-                asyncio.to_thread(broker.restart, rng.uniform(2.0, 4.0)), show
+                uninterruptible(broker.restart, rng.uniform(2.0, 4.0)), show
             )
         phase = "sending" if not sending.done() else "draining"
         await _await_showing(sending, show)
@@ -241,7 +241,15 @@ async def _sleep_showing(seconds: float, show: Callable[[], None]) -> None:
 
 async def _await_showing(awaitable: Awaitable[T], show: Callable[[], None]) -> T:
     task = asyncio.ensure_future(awaitable)
-    while not task.done():
-        show()
-        await asyncio.wait({task}, timeout=0.5)
+    try:
+        while not task.done():
+            show()
+            await asyncio.wait({task}, timeout=0.5)
+    except asyncio.CancelledError:
+        # Interrupted: stop waiting (a broker restart still finishes first: uninterruptible);
+        # a wait for a worker that is being stopped may fail, which is expected here.
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        raise
     return task.result()
