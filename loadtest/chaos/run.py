@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from loadtest import kafka_io, processes
+from loadtest import processes
 from loadtest.chaos.cluster import OwnBroker, WorkerProcess, now_ms, uninterruptible
 from loadtest.chaos.ledger import Faults, Ledger, Stage, figures
 from loadtest.chaos.observer import Observer, publish
@@ -118,7 +118,6 @@ async def one_run(
     items = generate(traffic, f"ch{suffix[:6]}")
     rundir = workdir / f"run-{number:02d}-{suffix}"
     rundir.mkdir(parents=True, exist_ok=True)
-    await kafka_io.create_topics(broker.bootstrap, topics.all(), config.partitions)
 
     def make(index: int) -> WorkerProcess:
         port = free_port()
@@ -153,10 +152,12 @@ async def one_run(
         PARTITIONERS[config.partitioner],
     )
     stop = asyncio.Event()
-    reading = asyncio.create_task(observer.run(stop))
-    watching = asyncio.create_task(workers.watch(stop))
+    background = [asyncio.create_task(workers.watch(stop))]
     try:
+        # The workers create the run's topics (the worker's default); only then does the
+        # reader subscribe, so the broker never auto-creates one with its default layout.
         await workers.start()
+        background.append(asyncio.create_task(observer.run(stop)))
         phase = "sending"
         sending = asyncio.create_task(
             publish(broker.bootstrap, topics.requests, items, config.rate, ledger)
@@ -194,7 +195,7 @@ async def one_run(
     finally:
         stop.set()
         with contextlib.suppress(Exception):
-            await asyncio.gather(reading, watching)
+            await asyncio.gather(*background)
         await workers.stop()
     result = asdict(figures(ledger, faults, int(config.stall_after_s * 1000), stuck))
     result |= {
