@@ -1,6 +1,7 @@
-"""One chaos run, and the soak of many: start, load, break, watch, count.
+"""One chaos run: start, load, break, watch, count.
 
-A run: its own topics and consumer group (a fresh suffix), two workers, a few hundred items at
+A run: its own topics and consumer group (a fresh suffix; the workers create the topics, as
+they do by default), two workers, a few hundred items at
 a steady rate; at a random moment in the sending window one worker is SIGKILLed and started
 again at once (same environment and data folder, like a container restart in its pod); on
 every ``broker_every``-th run the broker is then also restarted (SIGTERM, data kept, back
