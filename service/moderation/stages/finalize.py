@@ -284,7 +284,11 @@ class FinalizeStage:
             route, state = self._on_decision(parked, state, outputs, inbound)
         else:
             route, state = self._on_expire(state, outputs, inbound)
-        tenant = state.task.request.tenant_id if state.task else None
+        task = event.task or state.task  # the state from before a task event has no task yet
+        if task is not None:
+            tenant: str | None = task.request.tenant_id
+        else:  # an answer parked before its task: the tenant it claims
+            tenant = event.decision.tenant_id if event.decision else None
         return Outcome((*outputs,), route, event.content_id, tenant)
 
     # -- events ------------------------------------------------------------------------------

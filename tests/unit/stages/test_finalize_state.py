@@ -184,7 +184,7 @@ def original(letter: dict[str, object]) -> HumanDecision:
 async def test_a_task_then_its_answer_makes_the_final_decision() -> None:
     finalize = Finalize()
     opened = await finalize.task(task())
-    assert opened.route == "task_open"
+    assert (opened.route, opened.tenant_id) == ("task_open", "acme")
     assert on(opened, TOPICS.decisions) == []
     assert [(s.task.task_id if s.task else None, s.decided) for s in states(opened).values()] == [
         (task().task_id, None)
@@ -202,7 +202,7 @@ async def test_a_task_then_its_answer_makes_the_final_decision() -> None:
 async def test_an_answer_before_its_task_is_parked_and_applied_when_the_task_arrives() -> None:
     finalize = Finalize()
     early = await finalize.answer(answer(task_id=task().task_id))
-    assert early.route == "parked"
+    assert (early.route, early.tenant_id) == ("parked", "acme")
     assert on(early, TOPICS.decisions) == []
     assert letters(early) == []
     parked = states(early)["c1"]
