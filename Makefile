@@ -65,6 +65,10 @@ loadtest: $(STAMP) ## Run a load-test scenario (SCENARIO=steady|burst|backlog, A
 eval: $(STAMP) ## Score the baseline and a candidate config on the bundled labelled set (simulated API)
 	$(BIN)/moderation eval bundled --config baseline --config $(or $(CANDIDATE),sonnet-triage) --simulate $(ARGS)
 
+.PHONY: chaos
+chaos: $(STAMP) ## Crash soak: SIGKILL a worker (and every 3rd run the broker) per run (RUNS=20, ARGS=...)
+	$(BIN)/python -m loadtest chaos --runs $(or $(RUNS),20) $(ARGS)
+
 .PHONY: docs
 docs: $(STAMP) ## Regenerate the README configuration table and the contract schemas
 	$(BIN)/python -m moderation.settings_doc --write README.md

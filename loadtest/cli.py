@@ -1,7 +1,7 @@
 """``python -m loadtest``: run a scenario against the service and the baseline, print the table.
 
 Writes ``<out>/<scenario>-<run id>.json`` (every figure) and ``.png`` (throughput and latency over
-time) and prints the table.
+time) and prints the table. ``python -m loadtest chaos --help``: the crash soak (its own options).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from loadtest.traffic import DEFAULT_MIX, TrafficSpec, parse_mix
 from moderation.cli_errors import explain
 
 
-def _env(text: str) -> tuple[str, str]:
+def env_setting(text: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name.startswith("MODERATION_"):
         raise argparse.ArgumentTypeError("use MODERATION_NAME=value")
@@ -72,7 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline loop")
     parser.add_argument("--no-trace", action="store_true", help="no trace file (no hop overhead)")
     parser.add_argument(
-        "--env", type=_env, action="append", default=[], help="extra worker setting (repeatable)"
+        "--env",
+        type=env_setting,
+        action="append",
+        default=[],
+        help="extra worker setting (repeatable)",
     )
     parser.add_argument("--timeout", type=float, default=150.0, help="give up on items after")
     parser.add_argument("--seed", type=int, default=7)
@@ -81,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["chaos"]:
+        from loadtest.chaos.cli import main as chaos
+
+        return chaos(argv[1:])
     args = build_parser().parse_args(argv)
     traffic = TrafficSpec(
         items=args.items, mix=parse_mix(args.mix), duplicate_share=args.duplicates, seed=args.seed

@@ -89,18 +89,25 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
     return int(process.returncode)
 
 
-@contextmanager
-def child(
+def spawn(
     argv: Sequence[str], log: Path, env: Mapping[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> subprocess.Popen[bytes]:
+    """Start a child in its own session, its output appended to ``log``."""
     with log.open("ab") as sink:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             list(argv),
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=dict(env) if env is not None else None,
             start_new_session=True,
         )
+
+
+@contextmanager
+def child(
+    argv: Sequence[str], log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = spawn(argv, log, env)
     try:
         yield process
     finally:
@@ -129,12 +136,13 @@ def sim_api(
     batch_delay_s: float,
     workdir: Path,
     class_latency_ms: Mapping[str, float] | None = None,
+    profile: str = "instant",
 ) -> Iterator[SimApi]:
-    """The simulator with a fixed model latency (0 = instant) for every model class;
+    """The simulator with a fixed model latency for every model class (0 = the profile's);
     ``class_latency_ms`` overrides it per class (e.g. a slow ``opus`` candidate)."""
     port = free_port()
     argv = [sys.executable, "-m", "moderation.cli", "dev", "sim-api", "--port", str(port)]
-    argv += ["--profile", "instant", "--batch-delay", str(batch_delay_s)]
+    argv += ["--profile", profile, "--batch-delay", str(batch_delay_s)]
     latencies = {cls: latency_ms for cls in ("haiku", "sonnet", "opus")}
     latencies |= dict(class_latency_ms or {})
     if any(value > 0 for value in latencies.values()):
@@ -173,7 +181,31 @@ def worker(
 ) -> Iterator[RunningWorker]:
     """One ``moderation worker`` running every stage, ready when its /readyz answers."""
     port = free_port()
-    env = {
+    env = worker_env(
+        bootstrap, sim_url, topics, app_id, partitions, port, workdir / f"worker-data-{index}"
+    )
+    env |= {**({"MODERATION_TRACE_FILE": str(trace_file)} if trace_file else {}), **extra_env}
+    log = workdir / f"worker-{index}.log"
+    with child(WORKER_ARGV, log, env) as process:
+        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process, log)
+        yield RunningWorker(process, port)
+
+
+WORKER_ARGV = (sys.executable, "-m", "moderation.cli", "worker")
+
+
+def worker_env(
+    bootstrap: str,
+    sim_url: str,
+    topics: TopicNames,
+    app_id: str,
+    partitions: int,
+    port: int,
+    data_dir: Path,
+) -> dict[str, str]:
+    """A worker's environment: this process's minus any MODERATION_/OTEL_ setting, plus the
+    run's broker, simulator, topics, group, web port and data folder."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MODERATION_", "OTEL_"))},
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "ANTHROPIC_API_KEY": API_KEY,
@@ -181,20 +213,13 @@ def worker(
         "MODERATION_APP_ID": app_id,
         "MODERATION_WEB_PORT": str(port),
         "MODERATION_WEB_HOST": "127.0.0.1",
-        "MODERATION_DATA_DIR": str(workdir / f"worker-data-{index}"),
+        "MODERATION_DATA_DIR": str(data_dir),
         "MODERATION_TOPIC_PARTITIONS": str(partitions),
         "MODERATION_LOG_LEVEL": "warn",
         "OTEL_TRACES_EXPORTER": "none",
         "OTEL_METRICS_EXPORTER": "none",
         **{f"MODERATION_TOPICS__{k.upper()}": v for k, v in topics.model_dump().items()},
-        **({"MODERATION_TRACE_FILE": str(trace_file)} if trace_file else {}),
-        **extra_env,
     }
-    argv = [sys.executable, "-m", "moderation.cli", "worker"]
-    log = workdir / f"worker-{index}.log"
-    with child(argv, log, env) as process:
-        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process, log)
-        yield RunningWorker(process, port)
 
 
 @contextmanager

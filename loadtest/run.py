@@ -148,7 +148,9 @@ async def _service(
 ) -> dict[str, Any]:
     suffix = uuid.uuid4().hex[:8]
     topics = _topics(suffix)
-    await kafka_io.create_topics(bootstrap, topics.all(), config.partitions)
+    await kafka_io.create_topics(
+        bootstrap, topics.all(), config.partitions, compacted=topics.compacted()
+    )
     shape = Shape(config.scenario, config.rate)
     trace_file = workdir / "traces.jsonl" if config.trace else None
     outputs = [topics.decisions, topics.human_review, topics.deadletter]
