@@ -17,6 +17,7 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.telemetry.cli",
     "moderation.demo.cli",
     "moderation.deadletter.cli",
+    "moderation.console.cli",
 )
 _DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli")
 
