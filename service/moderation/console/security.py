@@ -53,13 +53,13 @@ SECURITY_HEADERS: Final = {
 }
 
 STATE: Final = web.AppKey("console_state", ConsoleState)
+PRINCIPAL: Final = web.RequestKey("principal", Principal)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 def principal_of(request: web.Request) -> Principal | None:
-    found = request.get("principal")
-    return found if isinstance(found, Principal) else None
+    return request.get(PRINCIPAL)
 
 
 def state_of(request: web.Request) -> ConsoleState:
@@ -151,7 +151,7 @@ async def security_middleware(request: web.Request, handler: Handler) -> web.Str
     state = state_of(request)
     principal, new_cookie = await authenticate(request, state)
     if principal is not None:
-        request["principal"] = principal
+        request[PRINCIPAL] = principal
         if request.method not in SAFE_METHODS and not await _csrf_ok(request, principal):
             response: web.StreamResponse = web.json_response(
                 {"error": "csrf", "detail": "missing or wrong CSRF token"}, status=403

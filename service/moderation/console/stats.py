@@ -67,7 +67,7 @@ def queue_health(session: Session, now: datetime) -> QueueHealth:
         .where(open_, Task.review_deadline <= now)
         .group_by(Task.tenant_id)
     ).tuples()
-    health.overdue = dict(overdue)
+    health.overdue = dict(overdue.all())
     oldest = session.scalar(select(func.min(Task.created_at)).where(open_))
     if oldest is not None:
         oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
@@ -78,9 +78,9 @@ def queue_health(session: Session, now: datetime) -> QueueHealth:
         .where(done, Task.decided_at > now - timedelta(hours=1))
         .group_by(Task.state)
     ).tuples()
-    health.decisions_last_hour = dict(recent)
+    health.decisions_last_hour = dict(recent.all())
     total = session.execute(select(Task.state, func.count()).where(done).group_by(Task.state))
-    health.decisions_total = dict(total.tuples())
+    health.decisions_total = dict(total.tuples().all())
     spans = session.execute(
         select(Task.claimed_at, Task.decided_at)
         .where(done, Task.claimed_at.is_not(None), Task.decided_at > now - timedelta(days=1))

@@ -37,7 +37,7 @@ def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = session.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples()
-    return dict(rows)
+    return dict(rows.all())
 
 
 def summary(task: Task, now: datetime, names: dict[int, str]) -> dict[str, Any]:
