@@ -126,9 +126,8 @@ def test_an_expired_lease_returns_the_task_to_the_queue(any_engine: Engine) -> N
     then = datetime(2030, 1, 1, tzinfo=UTC)
     with factory.begin() as session:
         queue.claim(session, first, "task-acme-0", now=then, lease_s=60)
-    with factory.begin() as session:
-        with pytest.raises(queue.TaskConflict):
-            queue.claim(session, second, "task-acme-0", now=then, lease_s=60)
+    with factory.begin() as session, pytest.raises(queue.TaskConflict):
+        queue.claim(session, second, "task-acme-0", now=then, lease_s=60)
     later = datetime(2030, 1, 1, 0, 2, tzinfo=UTC)
     with factory.begin() as session:
         assert queue.expire_leases(session, now=later) == 1
@@ -136,7 +135,8 @@ def test_an_expired_lease_returns_the_task_to_the_queue(any_engine: Engine) -> N
         task = queue.claim_next(
             session, second, QueueName.STANDARD, now=later, lease_s=60, skip_locked=False
         )
-        assert task is not None and task.claimed_by == second.user_id
+        assert task is not None
+        assert task.claimed_by == second.user_id
     with factory() as session:
         actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
     assert actions[-3:] == ["claim", "lease_expired", "claim"]
