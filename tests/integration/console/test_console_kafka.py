@@ -112,9 +112,7 @@ async def test_ingest_is_idempotent_dead_letters_bad_records_and_decisions_leave
     claimed = await asyncio.to_thread(_api, console, token, "POST", "/api/queue/next")
     task_id = claimed["task_id"]
     body = {"action": "remove", "categories": [{"category": "harassment", "severity": "high"}]}
-    await asyncio.to_thread(
-        _api, console, token, "POST", f"/api/tasks/{task_id}/decision", body
-    )
+    await asyncio.to_thread(_api, console, token, "POST", f"/api/tasks/{task_id}/decision", body)
     published = await _read(kafka_bootstrap, topics["human_decisions"], 1)
     assert len(published) == 1
     decision = json.loads(published[0].value)
