@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderation.console.models import QueueName, Task, TaskState
@@ -36,21 +36,23 @@ def store_tasks(session: Session, tasks: Sequence[HumanReviewTask], *, now: date
             )
         ).tuples()
     )
-    for task in fresh.values():
-        item = (task.request.tenant_id, task.content_id)
-        session.add(
-            Task(
-                task_id=task.task_id,
-                tenant_id=task.request.tenant_id,
-                content_id=task.content_id,
-                queue=QueueName.SENIOR if item in escalated else QueueName.STANDARD,
-                priority=task.priority.value,
-                priority_rank=task.priority.rank,
-                review_deadline=task.review_deadline,
-                created_at=task.created_at,
-                ingested_at=now,
-                state=TaskState.OPEN,
-                payload=task.model_dump_json(),
-            )
-        )
-    return len(fresh)
+    rows = [
+        {
+            "task_id": task.task_id,
+            "tenant_id": task.request.tenant_id,
+            "content_id": task.content_id,
+            "queue": QueueName.SENIOR
+            if (task.request.tenant_id, task.content_id) in escalated
+            else QueueName.STANDARD,
+            "priority": task.priority.value,
+            "priority_rank": task.priority.rank,
+            "review_deadline": task.review_deadline,
+            "created_at": task.created_at,
+            "ingested_at": now,
+            "state": TaskState.OPEN,
+            "payload": task.model_dump_json(),
+        }
+        for task in fresh.values()
+    ]
+    session.execute(insert(Task), rows)  # one multi-row INSERT per batch
+    return len(rows)
