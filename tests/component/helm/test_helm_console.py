@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import kubernetes_validate
 import pytest
-from helm_chart_harness import REQUIRED_SETS, RELEASE, Helm, Manifest, Rendered
+from helm_chart_harness import RELEASE, REQUIRED_SETS, Helm, Manifest, Rendered
 
 CONSOLE = (*REQUIRED_SETS, "console.enabled=true", "console.database.existingSecret=console-db")
 NAME = f"{RELEASE}-moderation-console"
