@@ -16,6 +16,10 @@ PYTEST_ARGS ?=
 demo: $(STAMP) ## Run the pipeline on the sample corpus (local broker + simulated API) and print a summary
 	$(BIN)/moderation demo
 
+.PHONY: console
+console: $(STAMP) ## Open the review console on the human-review tasks the last `make demo` left (embedded database)
+	$(BIN)/moderation console demo
+
 .PHONY: test
 test: $(STAMP) tools os-packages lint typecheck ## Lint, type-check and run every test; starts and stops its own broker
 	$(BIN)/pytest $(PYTEST_ARGS)

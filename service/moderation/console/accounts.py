@@ -55,6 +55,11 @@ def add_user(
     return user
 
 
+def set_password(session: Session, user: User, password: str, *, now: datetime) -> None:
+    user.password_hash = hash_password(password)
+    audit.record(session, at=now, actor="cli", action="password_set", detail=user.username)
+
+
 def user_named(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username, User.disabled.is_(False)))
 

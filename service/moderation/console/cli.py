@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -50,6 +51,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     user.add_argument("--no-password", action="store_true", help="no password sign-in")
     user.set_defaults(handler=run_add_user)
+    trial = tools.add_parser(
+        "demo",
+        help="open the console on the human-review tasks `make demo` left (no broker)",
+        description="Import .run/demo-human-tasks.jsonl into the embedded database, print a "
+        "fresh password for the 'demo' admin, and serve the console offline (decisions stay "
+        "in the outbox).",
+    )
+    trial.add_argument(
+        "--tasks",
+        type=Path,
+        default=Path(".run/demo-human-tasks.jsonl"),
+        help="JSON lines of HumanReviewTask (default: what `make demo` keeps)",
+    )
+    trial.add_argument("--port", type=int, help="web port (default 8080)")
+    trial.set_defaults(handler=run_trial_command)
     token = tools.add_parser("add-token", help="create an API token for a user (printed once)")
     token.add_argument("username")
     token.add_argument("--name", default="script", help="what the token is for")
@@ -100,6 +116,20 @@ def run_serve(args: argparse.Namespace) -> int:
     logging.getLogger("sqlalchemy").setLevel(logging.WARNING)  # SQL echo would carry content
     asyncio.run(serve(settings, run_migrations=not args.no_migrate))
     return 0
+
+
+def run_trial_command(args: argparse.Namespace) -> int:
+    if args.port is not None:
+        os.environ["MODERATION_CONSOLE_PORT"] = str(args.port)
+    os.environ.setdefault("MODERATION_CONSOLE_SECURE_COOKIES", "false")  # plain http locally
+    from moderation.console.settings import ConsoleSettings
+    from moderation.console.trial import run_trial
+
+    settings = _settings()
+    if not isinstance(settings, ConsoleSettings):
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return run_trial(settings, args.tasks, sys.stdout)
 
 
 def run_migrate(args: argparse.Namespace) -> int:

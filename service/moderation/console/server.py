@@ -48,6 +48,26 @@ async def sweep_leases(state: ConsoleState) -> None:
         await asyncio.sleep(SWEEP_S)
 
 
+async def _serve_offline(state: ConsoleState) -> None:
+    runner = web.AppRunner(build_app(state), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, state.settings.host, state.settings.port).start()
+    state.ingest_running = True  # nothing to ingest: ready as soon as the database answers
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    sweeper = asyncio.create_task(sweep_leases(state))
+    try:
+        await stop.wait()
+    finally:
+        sweeper.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sweeper
+        await runner.cleanup()
+        state.engine.dispose()
+
+
 def _sender(producer: AIOKafkaProducer) -> Callable[[str, bytes, bytes], Awaitable[None]]:
     async def send(topic: str, key: bytes, value: bytes) -> None:
         await producer.send_and_wait(topic, value, key=key)
@@ -55,11 +75,18 @@ def _sender(producer: AIOKafkaProducer) -> Callable[[str, bytes, bytes], Awaitab
     return send
 
 
-async def serve(settings: ConsoleSettings, *, run_migrations: bool = True) -> None:
+async def serve(
+    settings: ConsoleSettings, *, run_migrations: bool = True, offline: bool = False
+) -> None:
+    """Run until SIGTERM/SIGINT. ``offline``: no broker at all (no ingest; decisions wait in
+    the outbox) for looking at tasks imported from a file."""
     engine = make_engine(settings.url())
     if run_migrations:
         await asyncio.to_thread(migrate, engine)
     state = ConsoleState(settings=settings, engine=engine, policies=PolicyBook.load(None))
+    if offline:
+        await _serve_offline(state)
+        return
     security = client_security()
     producer = AIOKafkaProducer(
         bootstrap_servers=settings.bootstrap_servers,
