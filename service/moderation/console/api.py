@@ -84,7 +84,11 @@ async def queue_list(request: web.Request) -> web.Response:
 
     def work(session: Session) -> dict[str, Any]:
         page = queue.open_tasks(session, principal, chosen, limit=limit, offset=offset)
-        return {"total": page.total, "tasks": views.summaries(session, page.tasks, now)}
+        return {
+            "total": min(page.total, queue.COUNT_CAP),
+            "more": page.total > queue.COUNT_CAP,
+            "tasks": views.summaries(session, page.tasks, now),
+        }
 
     return web.json_response(await state.read(work))
 

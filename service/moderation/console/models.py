@@ -136,6 +136,7 @@ class Task(Base):
         ),
         Index("ix_tasks_content", "tenant_id", "content_id"),
         Index("ix_tasks_decided_at", "decided_at"),
+        Index("ix_tasks_claimed_by", "claimed_by"),
     )
 
 

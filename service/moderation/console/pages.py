@@ -138,6 +138,7 @@ async def queue_page(request: web.Request) -> web.Response:
         "queue.html",
         queue=chosen.value,
         total=total,
+        count_cap=queue.COUNT_CAP,
         rows=rows,
         senior=principal.works_queue(QueueName.SENIOR),
     )

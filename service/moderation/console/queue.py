@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from moderation.console import audit
 from moderation.console.models import QueueName, Skip, Task, TaskState
@@ -51,10 +51,16 @@ def visible_task(session: Session, principal: Principal, task_id: str) -> Task:
     return task
 
 
+COUNT_CAP = 10_000
+"""Queue pages count open tasks up to this many ("10000+" beyond): an exact count of a huge
+backlog would cost more than the page itself."""
+
+
 @dataclass(frozen=True, slots=True)
 class QueuePage:
     tasks: list[Task]
     total: int
+    """Open tasks in this queue, at most ``COUNT_CAP + 1`` (then there are more)."""
 
 
 def open_tasks(
@@ -70,8 +76,16 @@ def open_tasks(
     conditions = [Task.state == TaskState.OPEN, Task.queue == queue, *_visible(principal)]
     if tenant is not None:
         conditions.append(Task.tenant_id == tenant)
-    query = select(Task).where(*conditions).order_by(*QUEUE_ORDER).limit(limit).offset(offset)
-    total = session.scalar(select(func.count()).select_from(Task).where(*conditions)) or 0
+    query = (
+        select(Task)
+        .options(defer(Task.payload))  # the queue shows no content
+        .where(*conditions)
+        .order_by(*QUEUE_ORDER)
+        .limit(limit)
+        .offset(offset)
+    )
+    capped = select(Task.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
+    total = session.scalar(select(func.count()).select_from(capped)) or 0
     return QueuePage(list(session.scalars(query)), total)
 
 
