@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -136,7 +137,14 @@ class Task(Base):
         ),
         Index("ix_tasks_content", "tenant_id", "content_id"),
         Index("ix_tasks_decided_at", "decided_at"),
-        Index("ix_tasks_claimed_by", "claimed_by"),
+        # Partial: serves "my claim" lookups and lease expiry, never "unclaimed" scans (which
+        # must walk the queue order instead).
+        Index(
+            "ix_tasks_claimed_by",
+            "claimed_by",
+            postgresql_where=text("claimed_by IS NOT NULL"),
+            sqlite_where=text("claimed_by IS NOT NULL"),
+        ),
     )
 
 

@@ -96,7 +96,13 @@ def upgrade() -> None:
     )
     op.create_index("ix_tasks_content", "tasks", ["tenant_id", "content_id"])
     op.create_index("ix_tasks_decided_at", "tasks", ["decided_at"])
-    op.create_index("ix_tasks_claimed_by", "tasks", ["claimed_by"])
+    op.create_index(
+        "ix_tasks_claimed_by",
+        "tasks",
+        ["claimed_by"],
+        postgresql_where=sa.text("claimed_by IS NOT NULL"),
+        sqlite_where=sa.text("claimed_by IS NOT NULL"),
+    )
     op.create_table(
         "skips",
         sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id"), primary_key=True),
