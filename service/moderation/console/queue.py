@@ -51,7 +51,7 @@ def visible_task(session: Session, principal: Principal, task_id: str) -> Task:
     return task
 
 
-COUNT_CAP = 10_000
+COUNT_CAP = 1_000
 """Queue pages count open tasks up to this many ("10000+" beyond): an exact count of a huge
 backlog would cost more than the page itself."""
 
@@ -133,8 +133,12 @@ def claim(
 
 
 def held_claim(session: Session, principal: Principal, now: datetime) -> Task | None:
-    """The open task this reviewer holds an unexpired lease on, if any."""
-    return session.scalar(
+    """The open task this reviewer holds an unexpired lease on, if any (the most urgent).
+
+    No ORDER BY in SQL: sorting there tempts the planner into walking the whole queue order
+    looking for this reviewer's rows instead of using the (partial) claimed_by index.
+    """
+    held = session.scalars(
         select(Task)
         .where(
             Task.state == TaskState.OPEN,
@@ -142,9 +146,13 @@ def held_claim(session: Session, principal: Principal, now: datetime) -> Task | 
             Task.lease_expires_at > now,
             *_visible(principal),
         )
-        .order_by(*QUEUE_ORDER)
-        .limit(1)
-    )
+        .limit(100)
+    ).all()
+    return min(held, key=_queue_key, default=None)
+
+
+def _queue_key(task: Task) -> tuple[int, datetime, datetime, int]:
+    return (task.priority_rank, task.review_deadline, task.created_at, task.id)
 
 
 def claim_next(
