@@ -22,6 +22,13 @@ from moderation_contracts.cost import CostBreakdown, TierCost
 from moderation_contracts.deadletter import DeadLetter, Header
 from moderation_contracts.decision import FINAL_STATUSES, Decision, DecisionStatus
 from moderation_contracts.human import HumanAction, HumanDecision
+from moderation_contracts.internal import (
+    FinalizeEvent,
+    FinalizeEventKind,
+    FinalizeState,
+    ParkedDecision,
+    Source,
+)
 from moderation_contracts.request import (
     Attachment,
     ImageMediaType,
@@ -73,6 +80,9 @@ __all__ = [
     "Decision",
     "DecisionStatus",
     "EscalationReason",
+    "FinalizeEvent",
+    "FinalizeEventKind",
+    "FinalizeState",
     "Header",
     "HumanAction",
     "HumanDecision",
@@ -80,12 +90,14 @@ __all__ = [
     "Identifier",
     "ImageMediaType",
     "ModerationRequest",
+    "ParkedDecision",
     "Party",
     "Payload",
     "Priority",
     "RequestContext",
     "ReviewRequest",
     "Severity",
+    "Source",
     "Tier",
     "TierCost",
     "TopicSpec",

@@ -10,6 +10,7 @@ from moderation_contracts.common import SCHEMA_MAJOR, Payload
 from moderation_contracts.deadletter import DeadLetter
 from moderation_contracts.decision import Decision
 from moderation_contracts.human import HumanDecision
+from moderation_contracts.internal import FinalizeEvent, FinalizeState
 from moderation_contracts.request import ModerationRequest
 from moderation_contracts.review import HumanReviewTask, ReviewRequest
 
@@ -42,6 +43,8 @@ class TopicSpec:
     consumers: tuple[Party, ...]
     description: str
     message_key: str = "content_id"
+    internal: bool = False
+    """Written and read by the service only; no outside system may produce or consume it."""
 
     @property
     def schema_file(self) -> str:
@@ -109,6 +112,34 @@ DEAD_LETTERS: Final = TopicSpec(
     consumers=(Party.OPERATORS,),
     description="Messages that could not be processed, kept whole with the error for replay.",
 )
+
+FINALIZE_EVENTS: Final = TopicSpec(
+    key="finalize_events",
+    name="moderation.internal.finalize-events.v1",
+    payload=FinalizeEvent,
+    producers=(Party.FINALIZE,),
+    consumers=(Party.FINALIZE,),
+    description=(
+        "Internal. Human-review tasks and reviewers' decisions re-keyed by the service itself, "
+        "so both events of one item meet on one partition whatever client published them."
+    ),
+    internal=True,
+)
+FINALIZE_STATE: Final = TopicSpec(
+    key="finalize_state",
+    name="moderation.internal.finalize-state.v1",
+    payload=FinalizeState,
+    producers=(Party.FINALIZE,),
+    consumers=(Party.FINALIZE,),
+    description=(
+        "Internal, compacted. Finalize's per-item state (open task, decision, parked answers), "
+        "written to the partition number of the finalize-events record it came from."
+    ),
+    internal=True,
+)
+
+INTERNAL_TOPICS: Final[tuple[TopicSpec, ...]] = (FINALIZE_EVENTS, FINALIZE_STATE)
+"""Topics only the service reads and writes; not part of the public contract."""
 
 TOPICS: Final[tuple[TopicSpec, ...]] = (
     REQUESTS,

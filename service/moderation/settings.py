@@ -47,6 +47,14 @@ class TopicNames(BaseModel):
     deadletter: str = Field(
         default=contract_topics.DEAD_LETTERS.name, description="output: what could not be processed"
     )
+    finalize_events: str = Field(
+        default=contract_topics.FINALIZE_EVENTS.name,
+        description="internal: tasks and reviewers' decisions re-keyed by the service",
+    )
+    finalize_state: str = Field(
+        default=contract_topics.FINALIZE_STATE.name,
+        description="internal, compacted: finalize's per-item state",
+    )
 
     def all(self) -> tuple[str, ...]:
         return (
@@ -56,7 +64,13 @@ class TopicNames(BaseModel):
             self.decisions,
             self.human_decisions,
             self.deadletter,
+            self.finalize_events,
+            self.finalize_state,
         )
+
+    def compacted(self) -> tuple[str, ...]:
+        """Topics that keep the latest record per key (created with cleanup.policy=compact)."""
+        return (self.finalize_state,)
 
 
 class ModelTier(BaseModel):
@@ -106,6 +120,16 @@ class ReviewTier(ModelTier):
 
 class FinalizeTier(BaseModel):
     max_in_flight: int = Field(default=64, ge=1, le=4096)
+    park_max_age_s: float = Field(
+        default=86400.0,
+        gt=0,
+        description="a reviewer's answer that arrived before its task waits this long for it",
+    )
+    park_max_items: int = Field(
+        default=10000,
+        ge=1,
+        description="parked answers per partition; beyond it the oldest is dead-lettered",
+    )
 
 
 class KafkaSecurity(BaseModel):
@@ -200,10 +224,13 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(
         default=30.0, ge=6, description="how long the group waits for a silent worker"
     )
-    stall_after_s: float = Field(
-        default=120.0,
+    revoke_timeout_s: float = Field(
+        default=20.0,
         gt=0,
-        description="/livez fails when input waits but nothing moved for this long (restart me)",
+        description="on a rebalance, in-flight work may finish for this long, then is abandoned",
+    )
+    commit_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="how often finished offsets are committed"
     )
     rebalance_timeout_s: float = Field(
         default=90.0, gt=0, description="must exceed item_deadline_s so in-flight work can finish"
@@ -232,6 +259,15 @@ class Settings(BaseSettings):
                     f"{name}.call_budget_s ({tier.call_budget_s}s) x2 must stay under "
                     f"item_deadline_s ({self.item_deadline_s}s)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _revoke_fits_the_rebalance(self) -> Settings:
+        if self.revoke_timeout_s >= self.rebalance_timeout_s / 2:
+            raise ValueError(
+                f"revoke_timeout_s ({self.revoke_timeout_s}s) must stay under half of "
+                f"rebalance_timeout_s ({self.rebalance_timeout_s}s)"
+            )
         return self
 
     @property

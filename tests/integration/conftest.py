@@ -66,7 +66,6 @@ def pipeline(
         app_id=f"it-{suffix}",
         workdir=tmp_path,
     )
-    made.supervise()
     try:
         yield made
     finally:

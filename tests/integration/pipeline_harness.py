@@ -12,7 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -110,17 +109,6 @@ class Worker:
         except OSError:
             return False
 
-    def stalled(self) -> bool:
-        """The worker's /livez says it stopped making progress (an orchestrator restarts it)."""
-        try:
-            url = f"http://127.0.0.1:{self.web_port}/livez"
-            with urllib.request.urlopen(url, timeout=2):
-                return False
-        except urllib.error.HTTPError as error:
-            return error.code == 503
-        except OSError:
-            return False
-
     def metrics(self) -> str:
         url = f"http://127.0.0.1:{self.web_port}/metrics"
         with urllib.request.urlopen(url, timeout=5) as answer:
@@ -179,7 +167,6 @@ class Pipeline:
             "MODERATION_DATA_DIR": str(self.workdir / f"data-{index}"),
             "MODERATION_TOPIC_PARTITIONS": str(self.partitions),
             "MODERATION_SHUTDOWN_TIMEOUT_S": "20",
-            "MODERATION_STALL_AFTER_S": "15",
             "MODERATION_TRACE_FILE": str(self.workdir / "traces.jsonl"),
             "OTEL_TRACES_EXPORTER": "none",
             "OTEL_METRICS_EXPORTER": "none",
@@ -191,30 +178,7 @@ class Pipeline:
         self.workers.append(made)
         return made
 
-    restarts: int = 0
-    _watch: threading.Thread | None = None
-    _stop_watch: threading.Event = field(default_factory=threading.Event)
-
-    def supervise(self) -> None:
-        """Play the orchestrator: restart a worker whose liveness check fails, as Kubernetes
-        does with the chart's liveness probe. Restarts are counted in ``restarts``."""
-
-        def watch() -> None:
-            while not self._stop_watch.wait(2.0):
-                for worker in list(self.workers):
-                    running = worker.process is not None and worker.process.poll() is None
-                    if running and worker.stalled():
-                        worker.kill()
-                        self.restarts += 1
-                        worker.start()
-
-        self._watch = threading.Thread(target=watch, name="liveness-probe", daemon=True)
-        self._watch.start()
-
     def stop_all(self) -> None:
-        self._stop_watch.set()
-        if self._watch is not None:
-            self._watch.join(10)
         for worker in self.workers:
             if worker.process is not None and worker.process.poll() is None:
                 worker.stop()

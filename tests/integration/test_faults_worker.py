@@ -28,11 +28,6 @@ def terminal_count(outcomes: Outcomes, items: list[ModerationRequest]) -> int:
     return sum(1 for item in items if outcomes.terminal(item.content_id))
 
 
-@pytest.mark.xfail(
-    reason="known faust stall: about 1 run in 3 the restarted worker stops receiving records "
-    "after a takeover (no loss: offsets stay uncommitted); see the issue 7/5 note",
-    strict=False,
-)
 async def test_sigkill_mid_stream_then_restart_loses_nothing(pipeline: Pipeline) -> None:
     pipeline.partitions = 2
     first = pipeline.worker(MODERATION_TRIAGE__MAX_IN_FLIGHT="8")

@@ -111,10 +111,14 @@ async def test_bad_input_goes_to_the_dead_letter_topic_and_never_blocks(
     assert all(outcomes.final(item.content_id)["status"] == "allowed" for item in good)  # type: ignore[index]
 
 
-async def test_a_human_decision_without_an_open_task_is_dead_lettered(pipeline: Pipeline) -> None:
+async def test_a_human_decision_whose_task_never_comes_is_dead_lettered_after_its_wait(
+    pipeline: Pipeline,
+) -> None:
     from moderation_contracts import HumanDecision, dump_payload
 
-    await asyncio.to_thread(pipeline.worker().start)
+    # Parked, not rejected: only once the park bound passes does the answer become a dead letter.
+    worker = pipeline.worker(MODERATION_FINALIZE__PARK_MAX_AGE_S="4")
+    await asyncio.to_thread(worker.start)
     stray = HumanDecision(content_id="nobody", tenant_id="acme", reviewer_id="r1", action="allow")
     await publish(
         pipeline.bootstrap,
@@ -127,3 +131,4 @@ async def test_a_human_decision_without_an_open_task_is_dead_lettered(pipeline: 
     letter = outcomes.dead_letters[0]
     assert letter["error_code"] == "no_open_task"
     assert letter["source_topic"] == pipeline.topics.human_decisions
+    assert "within 4s" in letter["error_message"]

@@ -171,8 +171,11 @@ def chat(model: str) -> Tree:
     return node(f"chat {model}", "CLIENT")
 
 
-def shape(run: Run, spans: list[SpanRecord]) -> Tree:
-    """The trace as a tree of logical names; exactly one root is expected."""
+def shape(
+    run: Run, spans: list[SpanRecord], root: SpanRecord | None = None, prune: str = ""
+) -> Tree:
+    """The trace (or the subtree under ``root``) as a tree of logical names; exactly one root is
+    expected. Nodes labelled ``prune`` keep no children (their subtree is checked elsewhere)."""
     logical = {real: name for name, real in run.pipeline.topics.model_dump().items()}
     ids = {span["span_id"] for span in spans}
     children: dict[str | None, list[SpanRecord]] = defaultdict(list)
@@ -183,17 +186,21 @@ def shape(run: Run, spans: list[SpanRecord]) -> Tree:
     def build(span: SpanRecord) -> Tree:
         verb, _, target = span["name"].partition(" ")
         label = f"{verb} {logical.get(target, target)}"
-        return node(label, span["kind"], *(build(child) for child in children[span["span_id"]]))
+        below = () if label == prune else children[span["span_id"]]
+        return node(label, span["kind"], *(build(child) for child in below))
 
+    if root is not None:
+        return build(root)
     roots = children[None]
     assert len(roots) == 1, [span["name"] for span in roots]
     return build(roots[0])
 
 
-TRIAGE_TO_HUMAN = send(
-    "human_review", process("human_review"), process("human_decisions", send("decisions"))
-)
-REVIEW_TO_HUMAN = send("review", process("review", chat(SONNET), TRIAGE_TO_HUMAN))
+# Below the send that published a human-review task, the tree depends on which of the task and
+# the reviewer's answer reached finalize first (they are re-keyed independently): the exact
+# route shapes prune it, and the human-route test picks the one expected for the order seen.
+TASK_SENT = "send human_review"
+HUMAN = send("human_review")
 EXPECTED = {
     "haiku-allows": process("requests", chat(HAIKU), send("decisions")),
     "sonnet-clears": process(
@@ -202,9 +209,19 @@ EXPECTED = {
         send("decisions"),
         send("review", process("review", chat(SONNET), send("decisions"))),
     ),
-    "human-lookup": process("requests", chat(HAIKU), send("decisions"), REVIEW_TO_HUMAN),
-    "human-echo": process("requests", chat(HAIKU), send("decisions"), REVIEW_TO_HUMAN),
-    "haiku-down": process("requests", chat(HAIKU), send("decisions"), TRIAGE_TO_HUMAN),
+    "human-lookup": process(
+        "requests",
+        chat(HAIKU),
+        send("decisions"),
+        send("review", process("review", chat(SONNET), HUMAN)),
+    ),
+    "human-echo": process(
+        "requests",
+        chat(HAIKU),
+        send("decisions"),
+        send("review", process("review", chat(SONNET), HUMAN)),
+    ),
+    "haiku-down": process("requests", chat(HAIKU), send("decisions"), HUMAN),
     UPSTREAM[0]: process(
         "requests",
         chat(HAIKU),
@@ -214,6 +231,31 @@ EXPECTED = {
     INCOMPLETE[0]: process("requests", send("deadletter"), send("decisions")),
     CACHE_HIT[0]: process("requests", send("decisions")),
 }
+
+ANSWER_REKEYED = process("human_decisions", send("finalize_events"))
+STATE_ONLY = process("finalize_events", send("finalize_state"))
+"""Finalize kept an event without deciding: a task opened, or an answer parked."""
+DECIDED = process("finalize_events", send("decisions"), send("finalize_state"))
+
+
+def task_subtree(echoed: bool, parked: bool) -> Tree:
+    """The send that published the task, with everything below it.
+
+    The task is always re-keyed under it. If the task reached finalize first, the answer is
+    decided as a child of this send; if the answer came first, it was parked and the task's
+    own processing sends the final decision. An echoed answer's re-key hop (and its parking)
+    hangs here too; a non-echoed one is in a trace of its own (:func:`answer_hop`).
+    """
+    if parked:
+        task = process("human_review", send("finalize_events", DECIDED))
+        return send("human_review", task, *((ANSWER_REKEYED, STATE_ONLY) if echoed else ()))
+    task = process("human_review", send("finalize_events", STATE_ONLY))
+    return send("human_review", task, DECIDED, *((ANSWER_REKEYED,) if echoed else ()))
+
+
+def answer_hop(parked: bool) -> Tree:
+    """The trace a non-echoed answer starts: its re-key hop (and its parking, if early)."""
+    return process("human_decisions", send("finalize_events", *((STATE_ONLY,) if parked else ())))
 
 
 def trace_of(run: Run, content_id: str) -> list[SpanRecord]:
@@ -226,31 +268,62 @@ def trace_of(run: Run, content_id: str) -> list[SpanRecord]:
     return spans
 
 
+def answer_hops(run: Run, content_id: str) -> set[str]:
+    """Traces started by re-keying a reviewer's answer that carried no traceparent."""
+    name = f"process {run.pipeline.topics.human_decisions}"
+    return {
+        s["trace_id"]
+        for s in run.spans
+        if s["parent_span_id"] is None
+        and s["name"] == name
+        and _attribute(s, "moderation.content_id") == content_id
+    }
+
+
+def parked(run: Run, content_id: str) -> bool:
+    """Whether the reviewer's answer reached finalize before its task (and was parked)."""
+    early = [
+        s
+        for s in run.spans
+        if _attribute(s, "moderation.content_id") == content_id
+        and _attribute(s, "moderation.route") == "parked"
+    ]
+    assert len(early) <= 1, "one answer, parked at most once"
+    return bool(early)
+
+
 @pytest.mark.parametrize("content_id", list(EXPECTED))
 def test_each_route_is_one_trace_across_every_hop(run: Run, content_id: str) -> None:
     spans = trace_of(run, content_id)
-    assert shape(run, spans) == EXPECTED[content_id]
-    # The item has no span in any other trace: one trace per item, every decision in it.
+    assert shape(run, spans, prune=TASK_SENT) == EXPECTED[content_id]
+    # The item has no span in any other trace: one trace per item, every decision in it. The
+    # one exception: an answer without traceparent is re-keyed in a trace of its own (before
+    # finalize knows its task); what that trace holds is checked with the human routes.
+    main = spans[0]["trace_id"]
+    hops = answer_hops(run, content_id)
+    assert len(hops) == int(content_id in REVIEWER and content_id not in ECHO)
     traces = {
         s["trace_id"] for s in run.spans if _attribute(s, "moderation.content_id") == content_id
     }
-    assert traces == {spans[0]["trace_id"]}
-    assert {d["trace_id"] for d in run.outcomes.decisions[content_id]} == traces
+    assert traces == {main, *hops}
+    assert {d["trace_id"] for d in run.outcomes.decisions[content_id]} == {main}
     # Every record written for the item carries a traceparent naming one of the trace's sends.
     sends = {s["span_id"] for s in spans if s["kind"] == "PRODUCER"}
     written = run.outcomes.traceparents[content_id]
     assert written, "outputs carry traceparent headers"
     for _topic, header in written:
         version, trace_id, parent_id, _flags = header.split("-")
-        assert (version, trace_id) == ("00", spans[0]["trace_id"])
+        assert (version, trace_id) == ("00", main)
         assert parent_id in sends
     # Latency: every hop has a duration and no child starts before its parent.
-    by_id = {s["span_id"]: s for s in spans}
-    for span in spans:
-        assert span["end_ns"] >= span["start_ns"] > 0
-        parent = by_id.get(span["parent_span_id"] or "")
-        if parent is not None:
-            assert span["start_ns"] >= parent["start_ns"]
+    for trace_id in (main, *hops):
+        trace = run.trace(trace_id)
+        by_id = {s["span_id"]: s for s in trace}
+        for span in trace:
+            assert span["end_ns"] >= span["start_ns"] > 0
+            parent = by_id.get(span["parent_span_id"] or "")
+            if parent is not None:
+                assert span["start_ns"] >= parent["start_ns"]
 
 
 def test_upstream_traceparent_is_continued(run: Run) -> None:
@@ -267,15 +340,64 @@ def test_without_upstream_traceparent_the_first_hop_starts_the_trace(run: Run) -
     assert [s["name"] for s in roots] == [f"process {run.pipeline.topics.requests}"]
 
 
-def test_the_reviewer_that_echoes_and_the_one_that_does_not_join_the_same_way(run: Run) -> None:
-    """Human decisions are children of the send that published their task, echoed or not."""
-    for content_id in ("human-lookup", "human-echo", "haiku-down"):
-        spans = trace_of(run, content_id)
-        by_name = {s["name"]: s for s in spans}
-        decided = by_name[f"process {run.pipeline.topics.human_decisions}"]
-        task_sent = by_name[f"send {run.pipeline.topics.human_review}"]
-        assert decided["parent_span_id"] == task_sent["span_id"], content_id
-        assert decided["attributes"]["moderation.content_id"] == content_id
+@pytest.mark.parametrize("content_id", list(REVIEWER))
+def test_the_reviewer_that_echoes_and_the_one_that_does_not_join_the_same_way(
+    run: Run, content_id: str
+) -> None:
+    """The final decision descends from the send that published its task, echoed or not, and
+    whichever of task and answer reached finalize first."""
+    topics = run.pipeline.topics
+    spans = trace_of(run, content_id)
+    by_id = {s["span_id"]: s for s in spans}
+    shape(run, spans)  # one root
+    (task_sent,) = [s for s in spans if s["name"] == f"send {topics.human_review}"]
+
+    # The send that wrote the final decision, named by the record's own traceparent.
+    decided = [
+        header
+        for topic, header in run.outcomes.traceparents[content_id]
+        if topic == topics.decisions
+    ]
+    made = run.outcomes.decisions[content_id]
+    assert len(decided) == len(made), "every decision carries a traceparent"
+    (final_header,) = [h for h, d in zip(decided, made, strict=True) if d["final"]]
+    final_sent = by_id[final_header.split("-")[2]]
+    assert final_sent["name"] == f"send {topics.decisions}"
+    assert final_sent["attributes"]["moderation.route"] == "human"
+    lineage = [final_sent]
+    while (parent := by_id.get(lineage[-1]["parent_span_id"] or "")) is not None:
+        lineage.append(parent)
+    assert task_sent in lineage, [s["name"] for s in lineage]
+    assert lineage[1]["name"] == f"process {topics.finalize_events}"
+
+    # The task's re-key hop: process human_review -> send finalize_events -> process it.
+    (rekey,) = [
+        s
+        for s in spans
+        if s["parent_span_id"] == task_sent["span_id"]
+        and s["name"] == f"process {topics.human_review}"
+    ]
+    (rekey_sent,) = [s for s in spans if s["parent_span_id"] == rekey["span_id"]]
+    assert rekey_sent["name"] == f"send {topics.finalize_events}"
+    (task_kept,) = [s for s in spans if s["parent_span_id"] == rekey_sent["span_id"]]
+    assert task_kept["name"] == f"process {topics.finalize_events}"
+
+    # The answer's re-key hop: in this trace if the reviewer echoed traceparent, else the root
+    # of a trace of its own that holds nothing else (parking included, if the answer was early).
+    answer_rekeyed = [s for s in spans if s["name"] == f"process {topics.human_decisions}"]
+    early = parked(run, content_id)
+    if content_id in ECHO:
+        (rekeyed,) = answer_rekeyed
+        assert rekeyed["parent_span_id"] == task_sent["span_id"]
+        assert not answer_hops(run, content_id)
+    else:
+        assert not answer_rekeyed
+        (hop,) = answer_hops(run, content_id)
+        assert shape(run, run.trace(hop)) == answer_hop(early)
+
+    # All of it, exactly, for the order in which task and answer reached finalize.
+    expected = task_subtree(content_id in ECHO, early)
+    assert shape(run, spans, root=task_sent) == expected, f"answer parked: {early}"
 
 
 def test_invalid_input_is_traced_to_the_dead_letter(run: Run) -> None:
@@ -313,7 +435,7 @@ def _number(span: SpanRecord, name: str) -> float:
     return float(value)
 
 
-def _check_messaging(run: Run, span: SpanRecord, content_id: str) -> None:
+def _check_messaging(run: Run, span: SpanRecord, content_id: str, tenant: str | None) -> None:
     attributes = span["attributes"]
     operation = "process" if span["kind"] == "CONSUMER" else "send"
     topic = span["name"].partition(" ")[2]
@@ -330,7 +452,7 @@ def _check_messaging(run: Run, span: SpanRecord, content_id: str) -> None:
     assert offset >= 0
     assert attributes["messaging.kafka.message.key"] == content_id
     assert attributes["moderation.content_id"] == content_id
-    assert attributes["moderation.tenant_id"] == "acme"
+    assert attributes.get("moderation.tenant_id") == tenant
     if operation == "process":
         group = attributes["messaging.consumer.group.name"]
         assert isinstance(group, str)
@@ -371,13 +493,15 @@ def _check_chat(span: SpanRecord, content_id: str) -> None:
 @pytest.mark.parametrize("content_id", [*ROUTES, UPSTREAM[0]])
 def test_spans_carry_messaging_and_genai_attributes(run: Run, content_id: str) -> None:
     spans = trace_of(run, content_id)
+    for hop in answer_hops(run, content_id):
+        spans = [*spans, *run.trace(hop)]
     kinds: dict[str, int] = defaultdict(int)
     for span in spans:
         kinds[span["kind"]] += 1
         if span["kind"] == "CLIENT":
             _check_chat(span, content_id)
         else:
-            _check_messaging(run, span, content_id)
+            _check_messaging(run, span, content_id, "acme")
     assert kinds["CONSUMER"]
     assert kinds["PRODUCER"]
     assert kinds["CLIENT"]
@@ -437,8 +561,14 @@ def test_haiku_sonnet_human_item_has_one_waterfall_with_latency_and_cost(run: Ru
     """The issue's "done when": one trace for Haiku -> Sonnet -> human -> final."""
     final = run.final("human-lookup")
     assert {tier["tier"] for tier in final["cost"]["tiers"]} == {"haiku", "sonnet"}
-    (view,) = traces_for(run.spans, "human-lookup")
-    assert view.trace_id == final["trace_id"]
+    views = traces_for(run.spans, "human-lookup")
+    (view,) = [v for v in views if v.trace_id == final["trace_id"]]
+    # The reviewer's answer carried no traceparent: its re-key hop (before finalize knew its
+    # task) is the only other trace of the item, with no LLM call and no cost.
+    (hop,) = [v for v in views if v is not view]
+    assert shape(run, run.trace(hop.trace_id)) == answer_hop(parked(run, "human-lookup"))
+    assert not hop.llm_calls
+    assert hop.cost_usd == 0
     assert view.duration_ns > 0
     assert len(view.llm_calls) == 2
     assert float(view.cost_usd) == pytest.approx(final["cost"]["total_usd"], abs=1e-9)
@@ -500,11 +630,18 @@ def test_metrics_page_has_every_family_with_sensible_labels(run: Run) -> None:
         ("OverloadedError", "triage")
     }
 
-    # Lag covers the stages' source topics (not table changelogs) and drains to 0 once the
-    # worker has committed what it finished.
+    # Lag covers the topics the stages consume, finalize's internal events included (not its
+    # state topic, only read back on assignment), and drains to 0 once the worker has
+    # committed what it finished.
     lag = samples["moderation_consumer_lag"]
     topics = run.pipeline.topics
-    sources = {topics.requests, topics.review, topics.human_review, topics.human_decisions}
+    sources = {
+        topics.requests,
+        topics.review,
+        topics.human_review,
+        topics.human_decisions,
+        topics.finalize_events,
+    }
     assert {s.labels["messaging_destination_name"] for s in lag} == sources
     partitions = {s.labels["messaging_destination_partition_id"] for s in lag}
     assert partitions == {str(p) for p in range(run.pipeline.partitions)}

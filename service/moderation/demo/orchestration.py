@@ -17,14 +17,12 @@ from pathlib import Path
 from typing import TextIO
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from moderation.demo.corpus import CorpusItem
 from moderation.demo.ledger import Ledger
 from moderation.demo.processes import (
     ChildProcess,
     DemoError,
-    changelog_topics,
     demo_topics,
     wait_until_ready,
     worker_env,
@@ -78,22 +76,6 @@ class DemoRun:
     timeout_s: float = 0.0
     worker_exit: int | None = None
     unreadable_outputs: int = 0
-
-
-async def create_compacted(bootstrap: str, names: tuple[str, ...], partitions: int) -> None:
-    """Create compacted topics (the worker's table changelogs) that do not exist yet."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [name for name in names if name not in existing]
-        if missing:
-            compact = {"cleanup.policy": "compact"}
-            await admin.create_topics(
-                [NewTopic(name, partitions, 1, topic_configs=compact) for name in missing]
-            )
-    finally:
-        await admin.close()
 
 
 class _Observer:
@@ -205,8 +187,9 @@ async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
     trace_file.unlink(missing_ok=True)
     worker_log = config.run_dir / WORKER_LOG_NAME
     app_id = f"demo-{config.suffix}"
-    await ensure_topics(config.bootstrap, topics.all(), config.partitions, 1)
-    await create_compacted(config.bootstrap, changelog_topics(app_id), config.partitions)
+    await ensure_topics(
+        config.bootstrap, topics.all(), config.partitions, 1, compacted=topics.compacted()
+    )
     ledger = Ledger(config.items, topics.human_decisions)
     env = worker_env(
         os.environ,

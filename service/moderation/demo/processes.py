@@ -27,7 +27,7 @@ from moderation.settings import TopicNames
 SIM_API_KEY = "demo-simulated-key"
 """Any key works for the simulated API; this one is used when ANTHROPIC_API_KEY is unset."""
 
-_TOPIC_FIELDS = ("requests", "review", "human_review", "decisions", "human_decisions", "deadletter")
+_TOPIC_FIELDS = tuple(TopicNames.model_fields)
 
 
 class DemoError(ModerationError):
@@ -48,22 +48,6 @@ def demo_topics(suffix: str) -> TopicNames:
     return TopicNames(
         **{name: f"{getattr(defaults, name)}.demo-{suffix}" for name in _TOPIC_FIELDS}
     )
-
-
-WORKER_TABLES = ("open-tasks", "verdict-cache")
-"""The worker's faust tables; their changelog topics are created before the worker starts."""
-
-
-def changelog_topics(app_id: str) -> tuple[str, ...]:
-    """Changelog topic names of the worker's tables (faust: ``<group>-<table>-changelog``).
-
-    Workaround: when faust creates these itself after its producer has started, the producer's
-    metadata lacks them and the first table write fails with TypeError (aiokafka
-    ``partitions_for_topic`` is None), which dead-letters the item. Topics that exist before
-    the worker starts are in the producer's first (all-topics) metadata snapshot.
-    """
-    group = "-".join([app_id, "triage", "review", "finalize"])
-    return tuple(f"{group}-{table}-changelog" for table in WORKER_TABLES)
 
 
 def worker_env(

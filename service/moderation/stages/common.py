@@ -35,6 +35,7 @@ from moderation_contracts import (
     Verdict,
     dump_payload,
 )
+from moderation_contracts.limits import MAX_HEADER_KEY_CHARS, MAX_HEADERS
 
 Clock = Callable[[], datetime]
 
@@ -152,7 +153,11 @@ def dead_letter(
         stage=stage,
         content_id=content_id if _valid_id(content_id) else None,
         tenant_id=tenant_id if _valid_id(tenant_id) else None,
-        headers=[Header(key=k, value_b64=base64.b64encode(v).decode()) for k, v in inbound.headers],
+        # Any client may send many or long headers: keep what the contract holds, never fail here.
+        headers=[
+            Header(key=k[:MAX_HEADER_KEY_CHARS], value_b64=base64.b64encode(v).decode())
+            for k, v in inbound.headers[:MAX_HEADERS]
+        ],
         failed_at=now or utc_clock(),
     )
     key = inbound.key or content_id or f"{inbound.topic}-{inbound.offset}".encode()

@@ -1,17 +1,43 @@
 """Stage 3, finalize: reviewers' decisions become final decisions (decided_by human).
 
-Finalize keeps a store of open human-review tasks, fed from the human-review topic (keyed by
-content_id, like the human-decisions topic, so both land on the same partition and worker). A
-human decision for an item with no open task is rejected to the dead-letter topic.
+A final decision needs two events about one item to meet: the human-review task (written by
+this service) and the reviewer's answer (written by any reviewer tool, with any Kafka client).
+Their topics are partitioned by whoever produced them, and librdkafka's default partitioner
+(CRC32) puts a key on a different partition than the Java client and aiokafka (murmur2), so the
+two cannot be trusted to meet on one worker. And the two topics are read independently, so an
+answer can arrive before its task.
+
+So finalize runs in two steps, both in the finalize worker's consumer group:
+
+1. **Re-key** (:class:`FinalizeIntake`, reads human-review and human-decisions): validate each
+   record and re-publish it as a :class:`~moderation_contracts.FinalizeEvent` on one internal
+   topic that only the service writes, keyed by content_id with the service's own partitioner.
+   Every event about one item now lands on one partition, in the order the service saw them.
+2. **Decide** (:class:`FinalizeStage`, reads that internal topic): per item, a state (the open
+   task, whether it was decided, answers that came early). An answer without a task is parked
+   in the state, not rejected; the task's arrival applies it. A parked answer is dead-lettered
+   only when ``park_max_age_s`` passes (an ``expire`` event, sent by :meth:`FinalizeStore.sweep`,
+   travels the same partition so it is ordered with the item's other events) or when the
+   partition holds more than ``park_max_items`` parked answers (the oldest goes).
+
+The state lives in memory for the partitions this worker owns and is written through to a
+compacted internal topic, to the same partition number as the event it came from; it is an
+output of the event, so it is acknowledged before the event's offset is committed. When a
+partition moves to another worker, :meth:`FinalizeStore.assigned` reads that partition of the
+state topic back before the intake hands over any event of it. Re-processing an event after a
+crash finds the state it already wrote: a decided task is not decided twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import MutableMapping
-from dataclasses import dataclass
-from typing import Any
+import base64
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from moderation.routing import Route, Routing
 from moderation.settings import TopicNames
@@ -25,21 +51,37 @@ from moderation.stages.common import (
     task_id_for,
     utc_clock,
 )
-from moderation.streaming.records import Inbound, Outcome
+from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
+from moderation.streaming.runner import Partition, Sender
 from moderation_contracts import (
     ContractError,
     Decision,
     DecisionStatus,
     EscalationReason,
+    FinalizeEvent,
+    FinalizeEventKind,
+    FinalizeState,
     HumanAction,
     HumanDecision,
     HumanReviewTask,
+    ParkedDecision,
     Priority,
+    Source,
     Tier,
+    dump_payload,
     parse_payload,
 )
 
 STAGE = "finalize"
+ORIGIN_TRACEPARENT = "moderation-origin-traceparent"
+"""Header on finalize events: the traceparent the original record carried, if any."""
+EVENT_KIND = "moderation-finalize-event"
+"""Header on finalize events: task, decision or expire (read without parsing the payload)."""
+
+MAX_PARKED_PER_ITEM = 64
+"""At most this many early answers wait for one item (FinalizeState.parked's bound)."""
+
+_log = logging.getLogger(__name__)
 
 _ESCALATED_PRIORITY = {
     Priority.LOW: Priority.NORMAL,
@@ -49,116 +91,370 @@ _ESCALATED_PRIORITY = {
 }
 
 
-@dataclass(frozen=True)
-class TaskState:
-    """What finalize remembers per content_id: the latest task and whether it was decided."""
+def _generation(task: HumanReviewTask) -> int:
+    return task.task_id.count("-e")
 
-    task: HumanReviewTask
-    decided: str | None = None
-    traceparent: str | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "task": self.task.model_dump(mode="json"),
-            "decided": self.decided,
-            "traceparent": self.traceparent,
-        }
+def _traceparent(headers: Headers, name: str = "traceparent") -> str | None:
+    return next((v.decode(errors="replace") for k, v in headers if k == name and v), None)
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TaskState:
-        return cls(
-            HumanReviewTask.model_validate(data["task"]),
-            data.get("decided"),
-            data.get("traceparent"),
+
+@dataclass
+class FinalizeIntake:
+    """Step 1: re-key tasks and reviewers' answers onto the internal finalize topic."""
+
+    topics: TopicNames
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        source = Source(topic=inbound.topic, partition=inbound.partition, offset=inbound.offset)
+        if inbound.topic == self.topics.human_decisions:  # kept whole for a later dead letter
+            source = source.model_copy(
+                update={
+                    "key_b64": base64.b64encode(inbound.key).decode() if inbound.key else None,
+                    "value_b64": base64.b64encode(inbound.value or b"").decode(),
+                }
+            )
+        traceparent = _traceparent(inbound.headers)
+        try:
+            if inbound.topic == self.topics.human_review:
+                task = parse_payload(HumanReviewTask, inbound.value or b"")
+                content_id, tenant_id = task.request.content_id, task.request.tenant_id
+                event = FinalizeEvent(
+                    kind=FinalizeEventKind.TASK, content_id=content_id, task=task, source=source
+                )
+            else:
+                human = parse_payload(HumanDecision, inbound.value or b"")
+                content_id, tenant_id = human.content_id, human.tenant_id
+                event = FinalizeEvent(
+                    kind=FinalizeEventKind.DECISION,
+                    content_id=content_id,
+                    decision=human,
+                    source=source,
+                )
+        except ContractError as error:
+            return invalid_input(inbound, self.topics, STAGE, error)
+        event = event.model_copy(update={"traceparent": traceparent})
+        headers: Headers = ((EVENT_KIND, str(event.kind).encode()),)
+        if traceparent:
+            headers = (*headers, (ORIGIN_TRACEPARENT, traceparent.encode()))
+        record = Outbound(
+            topic=self.topics.finalize_events,
+            key=content_id.encode(),
+            value=dump_payload(event),
+            route=f"rekey_{event.kind}",
+            headers=headers,
+        )
+        return Outcome((record,), record.route, content_id, tenant_id)
+
+
+@dataclass
+class FinalizeStore:
+    """Per-item state of the partitions this worker owns, restored from the state topic."""
+
+    names: TopicNames
+    bootstrap_servers: str = ""
+    client_options: dict[str, object] = field(default_factory=dict)
+    states: dict[int, dict[str, FinalizeState]] = field(default_factory=dict)
+    _expiry_sent: dict[str, datetime] = field(default_factory=dict)
+
+    @property
+    def topics(self) -> frozenset[str]:
+        """The input whose partitions this state follows (for the intake's hooks)."""
+        return frozenset({self.names.finalize_events})
+
+    def get(self, partition: int, content_id: str) -> FinalizeState | None:
+        return self.states.get(partition, {}).get(content_id)
+
+    def put(self, partition: int, state: FinalizeState) -> Outbound:
+        """Keep ``state`` and return the record that writes it through (same partition)."""
+        self.states.setdefault(partition, {})[state.content_id] = state
+        return Outbound(
+            topic=self.names.finalize_state,
+            key=state.content_id.encode(),
+            value=dump_payload(state),
+            route="state",
+            partition=partition,
         )
 
+    async def assigned(self, partitions: Sequence[Partition]) -> None:
+        for _, number in partitions:
+            self.states[number] = await self._restore(number)
 
-TaskStore = MutableMapping[str, Any]
-"""content_id -> TaskState JSON; a faust Table in the worker, a dict in tests."""
+    def revoked(self, partitions: Sequence[Partition]) -> None:
+        for _, number in partitions:
+            for content_id in self.states.pop(number, {}):
+                self._expiry_sent.pop(content_id, None)
+
+    async def _restore(self, number: int) -> dict[str, FinalizeState]:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers,
+            enable_auto_commit=False,
+            **self.client_options,
+        )
+        await consumer.start()
+        restored: dict[str, FinalizeState] = {}
+        try:
+            tp = TopicPartition(self.names.finalize_state, number)
+            consumer.assign([tp])
+            await consumer.seek_to_beginning(tp)
+            end = (await consumer.end_offsets([tp]))[tp]
+            while await consumer.position(tp) < end:
+                batch = await consumer.getmany(tp, timeout_ms=1000)
+                for record in batch.get(tp, []):
+                    content_id = record.key.decode() if record.key else ""
+                    if record.value is None:
+                        restored.pop(content_id, None)
+                        continue
+                    try:
+                        restored[content_id] = parse_payload(FinalizeState, record.value)
+                    except ContractError:
+                        _log.error(
+                            "finalize state %s[%d]@%d unreadable", tp.topic, number, record.offset
+                        )
+        finally:
+            await consumer.stop()
+        _log.info("finalize state of partition %d restored: %d items", number, len(restored))
+        return restored
+
+    async def sweep(self, sender: Sender, max_age: timedelta, now: datetime) -> int:
+        """Send an ``expire`` event for each item whose oldest parked answer is too old."""
+        sent = 0
+        for states in list(self.states.values()):
+            for state in list(states.values()):
+                if not state.parked or min(p.parked_at for p in state.parked) > now - max_age:
+                    continue
+                last = self._expiry_sent.get(state.content_id)
+                if last is not None and last > now - max_age / 4:
+                    continue
+                event = FinalizeEvent(kind=FinalizeEventKind.EXPIRE, content_id=state.content_id)
+                record = Outbound(
+                    topic=self.names.finalize_events,
+                    key=state.content_id.encode(),
+                    value=dump_payload(event),
+                    route="expire",
+                )
+                await sender.send(record, ())
+                self._expiry_sent[state.content_id] = now
+                sent += 1
+        return sent
 
 
 @dataclass
 class FinalizeStage:
-    store: TaskStore
+    """Step 2: one state per item; tasks and answers meet here, in the order they arrived."""
+
+    store: FinalizeStore
     topics: TopicNames
     clock: Clock = utc_clock
     deadline_hours: float = 24.0
-    task_wait_s: float = 5.0
+    park_max_age_s: float = 86400.0
+    park_max_items: int = 10000
 
-    async def handle_task(self, inbound: Inbound) -> Outcome:
-        """Remember an open task (from the human-review topic)."""
-        try:
-            task = parse_payload(HumanReviewTask, inbound.value or b"")
-        except ContractError as error:
-            return invalid_input(inbound, self.topics, STAGE, error)
-        request = task.request
-        known = self._state(request.content_id)
-        if known is not None and known.decided and known.task.task_id == task.task_id:
-            # A re-delivered copy of a task that was already decided: keep the decision.
-            return Outcome((), "task_duplicate", request.content_id, request.tenant_id)
-        traceparent = next(
-            (v.decode(errors="replace") for k, v in inbound.headers if k == "traceparent" and v),
-            None,
-        )
-        self.store[request.content_id] = TaskState(task, traceparent=traceparent).to_json()
-        return Outcome((), "task_open", request.content_id, request.tenant_id)
-
-    async def trace_parent(self, inbound: Inbound) -> tuple[tuple[str, bytes], ...]:
-        """A human decision without ``traceparent`` continues the trace of its task (which may
-        still be on its way: the same bounded wait as the decision itself)."""
-        state = await self._open_task(inbound.key.decode(errors="replace")) if inbound.key else None
-        if state is None or state.traceparent is None:
+    async def trace_parent(self, inbound: Inbound) -> Headers:
+        """A reviewer's answer joins the trace of its task, echoed ``traceparent`` or not: its
+        parent is the send that published the task. Other events keep their own headers (the
+        re-key hop's send)."""
+        if _traceparent(inbound.headers, EVENT_KIND) != FinalizeEventKind.DECISION:
             return ()
-        return (("traceparent", state.traceparent.encode()),)
+        state = self.store.get(inbound.partition, (inbound.key or b"").decode(errors="replace"))
+        parent = state.traceparent if state is not None and state.task is not None else None
+        parent = parent or _traceparent(inbound.headers, ORIGIN_TRACEPARENT)
+        return (("traceparent", parent.encode()),) if parent else ()
 
-    async def handle_decision(self, inbound: Inbound) -> Outcome:
-        """Turn a reviewer's decision into the final decision (from human-decisions)."""
+    async def handle(self, inbound: Inbound) -> Outcome:
         try:
-            human = parse_payload(HumanDecision, inbound.value or b"")
+            event = parse_payload(FinalizeEvent, inbound.value or b"")
         except ContractError as error:
             return invalid_input(inbound, self.topics, STAGE, error)
-        state = await self._open_task(human.content_id)
+        state = self.store.get(inbound.partition, event.content_id) or FinalizeState(
+            content_id=event.content_id
+        )
+        outputs: list[Outbound] = []
+        if event.kind is FinalizeEventKind.TASK:
+            assert event.task is not None
+            route = self._on_task(event, state, outputs, inbound)
+        elif event.kind is FinalizeEventKind.DECISION:
+            assert event.decision is not None
+            parked = ParkedDecision(
+                decision=event.decision,
+                source=event.source,
+                traceparent=event.traceparent,
+                parked_at=self.clock(),
+            )
+            route, state = self._on_decision(parked, state, outputs, inbound)
+        else:
+            route, state = self._on_expire(state, outputs, inbound)
+        task = event.task or state.task  # the state from before a task event has no task yet
+        if task is not None:
+            tenant: str | None = task.request.tenant_id
+        else:  # an answer parked before its task: the tenant it claims
+            tenant = event.decision.tenant_id if event.decision else None
+        return Outcome((*outputs,), route, event.content_id, tenant)
+
+    # -- events ------------------------------------------------------------------------------
+
+    def _on_task(
+        self, event: FinalizeEvent, state: FinalizeState, outputs: list[Outbound], inbound: Inbound
+    ) -> str:
+        task = event.task
+        assert task is not None
+        if state.task is not None and state.task.task_id == task.task_id:
+            # A re-delivered task, or an escalated one this stage already recorded.
+            return "task_duplicate"
+        if state.task is not None and _generation(task) < _generation(state.task):
+            return "task_stale"  # an earlier generation read again after its escalation
+        parked = list(state.parked)
+        state = FinalizeState(
+            content_id=event.content_id,
+            task=task,
+            traceparent=event.traceparent or state.traceparent,
+            updated_at=self.clock(),
+        )
+        route = "task_open"
+        for answer in parked:  # answers that came early, in the order they came
+            route, state = self._apply(answer, state, outputs, inbound)
+        outputs.append(self.store.put(inbound.partition, state))
+        return route
+
+    def _on_decision(
+        self,
+        answer: ParkedDecision,
+        state: FinalizeState,
+        outputs: list[Outbound],
+        inbound: Inbound,
+    ) -> tuple[str, FinalizeState]:
+        if state.task is None:  # the answer overtook its task: park it until the task arrives
+            parked = [*state.parked, answer]
+            while len(parked) > MAX_PARKED_PER_ITEM:  # the contract's bound for one item
+                outputs.append(
+                    self._letter(
+                        parked.pop(0),
+                        inbound,
+                        "no_open_task",
+                        f"no human-review task for content_id {state.content_id}; more than "
+                        f"{MAX_PARKED_PER_ITEM} answers for it were waiting",
+                    )
+                )
+            state = state.model_copy(update={"parked": parked})
+            outputs.append(self.store.put(inbound.partition, state))
+            self._enforce_park_bound(inbound.partition, outputs, inbound)
+            return "parked", self.store.get(inbound.partition, state.content_id) or state
+        route, state = self._apply(answer, state, outputs, inbound)
+        outputs.append(self.store.put(inbound.partition, state))
+        return route, state
+
+    def _on_expire(
+        self, state: FinalizeState, outputs: list[Outbound], inbound: Inbound
+    ) -> tuple[str, FinalizeState]:
+        cutoff = self.clock() - timedelta(seconds=self.park_max_age_s)
+        expired = [p for p in state.parked if p.parked_at <= cutoff]
+        if not expired:
+            return "expire_nothing", state
+        for answer in expired:
+            outputs.append(
+                self._letter(
+                    answer,
+                    inbound,
+                    "no_open_task",
+                    f"no human-review task arrived for content_id {state.content_id} within "
+                    f"{self.park_max_age_s:.0f}s of the reviewer's answer",
+                )
+            )
+        state = state.model_copy(
+            update={"parked": [p for p in state.parked if p.parked_at > cutoff]}
+        )
+        outputs.append(self.store.put(inbound.partition, state))
+        return "expired", state
+
+    def _enforce_park_bound(
+        self, partition: int, outputs: list[Outbound], inbound: Inbound
+    ) -> None:
+        """Keep at most ``park_max_items`` parked answers in the partition (oldest go first)."""
+        states = self.store.states.get(partition, {})
+        count = sum(len(s.parked) for s in states.values())
+        while count > self.park_max_items:
+            holder = min(
+                (s for s in states.values() if s.parked),
+                key=lambda s: min(p.parked_at for p in s.parked),
+            )
+            first = min(holder.parked, key=lambda p: p.parked_at)
+            outputs.append(
+                self._letter(
+                    first,
+                    inbound,
+                    "no_open_task",
+                    f"no human-review task for content_id {holder.content_id}; more than "
+                    f"{self.park_max_items} answers were waiting for their tasks",
+                )
+            )
+            trimmed = holder.model_copy(
+                update={"parked": [p for p in holder.parked if p is not first]}
+            )
+            outputs.append(self.store.put(partition, trimmed))
+            count -= 1
+
+    # -- deciding ------------------------------------------------------------------------------
+
+    def _apply(
+        self,
+        answer: ParkedDecision,
+        state: FinalizeState,
+        outputs: list[Outbound],
+        inbound: Inbound,
+    ) -> tuple[str, FinalizeState]:
+        human = answer.decision
+        task = state.task
+        assert task is not None
+        answered = human.task_id
+        if (
+            human.action is HumanAction.ESCALATE
+            and answered is not None
+            and task.task_id.startswith(f"{answered}-e")
+        ):
+            return "duplicate", state  # that escalation was applied: this is a re-delivery
         problem = self._mismatch(human, state)
         if problem is not None:
             code, message = problem
-            letter = dead_letter(inbound, self.topics, STAGE, code, message)
-            return Outcome((letter,), letter.route, human.content_id, human.tenant_id)
-        assert state is not None
+            outputs.append(self._letter(answer, inbound, code, message))
+            return f"deadletter:{code}", state
         if state.decided is not None:
-            return Outcome((), "duplicate", human.content_id, human.tenant_id)
+            return "duplicate", state
         if human.action is HumanAction.ESCALATE:
-            return self._escalate(human, state)
-        made = self._final(human, state)
-        self.store[human.content_id] = TaskState(
-            state.task, str(human.action), state.traceparent
-        ).to_json()
-        return Outcome(
-            (output(self.topics.decisions, made, human.content_id, "human", made.status),),
-            "human",
-            human.content_id,
-            human.tenant_id,
+            escalated = self._escalated(human, task)
+            outputs.append(
+                output(self.topics.human_review, escalated, human.content_id, "escalated")
+            )
+            # Recorded now, so an answer to the escalated task is accepted even before the
+            # escalated task itself comes back through the re-key step (a duplicate then).
+            return "escalated", state.model_copy(
+                update={"task": escalated, "updated_at": self.clock()}
+            )
+        made = self._final(human, task)
+        outputs.append(output(self.topics.decisions, made, human.content_id, "human", made.status))
+        return "human", state.model_copy(
+            update={"decided": str(human.action), "updated_at": self.clock()}
         )
 
-    async def _open_task(self, content_id: str) -> TaskState | None:
-        """The item's task; a reviewer's answer can overtake the task's own registration (the
-        two topics are read independently), so an unknown task is awaited for a short while."""
-        deadline = asyncio.get_running_loop().time() + self.task_wait_s
-        while (state := self._state(content_id)) is None:
-            if asyncio.get_running_loop().time() >= deadline:
-                return None
-            await asyncio.sleep(0.1)
-        return state
-
-    def _state(self, content_id: str) -> TaskState | None:
-        raw = self.store.get(content_id)
-        if raw is None:
-            return None
-        return TaskState.from_json(raw if isinstance(raw, dict) else json.loads(raw))
+    def _letter(
+        self, answer: ParkedDecision, inbound: Inbound, code: str, message: str
+    ) -> Outbound:
+        source = answer.source
+        key, value = answer.decision.content_id.encode(), dump_payload(answer.decision)
+        if source is not None and source.value_b64 is not None:
+            value = base64.b64decode(source.value_b64)
+            key = base64.b64decode(source.key_b64) if source.key_b64 else key
+        original = Inbound(
+            topic=source.topic if source else inbound.topic,
+            partition=source.partition if source else inbound.partition,
+            offset=source.offset if source else inbound.offset,
+            key=key,
+            value=value,
+        )
+        return dead_letter(original, self.topics, STAGE, code, message)
 
     @staticmethod
-    def _mismatch(human: HumanDecision, state: TaskState | None) -> tuple[str, str] | None:
-        if state is None:
-            return "no_open_task", f"no human-review task is open for content_id {human.content_id}"
+    def _mismatch(human: HumanDecision, state: FinalizeState) -> tuple[str, str] | None:
+        assert state.task is not None
         if state.task.request.tenant_id != human.tenant_id:
             return "tenant_mismatch", "the decision's tenant_id differs from the task's"
         answered = human.task_id
@@ -168,8 +464,7 @@ class FinalizeStage:
             )
         return None
 
-    def _final(self, human: HumanDecision, state: TaskState) -> Decision:
-        task = state.task
+    def _final(self, human: HumanDecision, task: HumanReviewTask) -> Decision:
         status = (
             DecisionStatus.REMOVED if human.action is HumanAction.REMOVE else DecisionStatus.ALLOWED
         )
@@ -196,21 +491,29 @@ class FinalizeStage:
         )
         return made.model_copy(update={"categories": categories, "rationale": human.notes[:500]})
 
-    def _escalate(self, human: HumanDecision, state: TaskState) -> Outcome:
-        task = state.task
-        generation = task.task_id.count("-e") + 1
+    def _escalated(self, human: HumanDecision, task: HumanReviewTask) -> HumanReviewTask:
+        generation = _generation(task) + 1
         now = self.clock()
-        priority = _ESCALATED_PRIORITY[task.priority]
-        escalated = task.model_copy(
+        return task.model_copy(
             update={
                 "task_id": task_id_for(task.request.tenant_id, task.request.content_id, generation),
                 "escalation_reason": EscalationReason.POLICY_REQUIRES_HUMAN,
                 "reason": f"escalated by reviewer {human.reviewer_id}"[:500],
-                "priority": priority,
+                "priority": _ESCALATED_PRIORITY[task.priority],
                 "review_deadline": review_deadline(now, self.deadline_hours / 4),
                 "created_at": now,
             }
         )
-        self.store[human.content_id] = TaskState(escalated, traceparent=state.traceparent).to_json()
-        record = output(self.topics.human_review, escalated, human.content_id, "escalated")
-        return Outcome((record,), "escalated", human.content_id, human.tenant_id)
+
+
+async def sweep_forever(
+    store: FinalizeStore, sender: Sender, max_age_s: float, clock: Clock = utc_clock
+) -> None:
+    """Every so often, ask the partitions' owners to expire answers that waited too long."""
+    interval = max(1.0, min(60.0, max_age_s / 4))
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await store.sweep(sender, timedelta(seconds=max_age_s), clock())
+        except Exception as error:  # the next sweep tries again; nothing is lost meanwhile
+            _log.warning("finalize sweep failed (%s); retrying", type(error).__name__)

@@ -27,7 +27,10 @@ class Inbound:
 
 @dataclass(frozen=True, slots=True)
 class Outbound:
-    """One record to produce. ``route`` and ``status`` label it for spans and metrics."""
+    """One record to produce. ``route`` and ``status`` label it for spans and metrics.
+
+    ``partition`` is None for the producer's partitioner (murmur2 of the key); a stage names it
+    only to co-partition its own state with its input (finalize's state topic)."""
 
     topic: str
     key: bytes
@@ -36,6 +39,7 @@ class Outbound:
     status: str = ""
     headers: Headers = ()
     attributes: dict[str, str] = field(default_factory=dict)
+    partition: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

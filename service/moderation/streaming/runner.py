@@ -1,14 +1,14 @@
-"""The loop under every stage: one actor, a bounded window of concurrent items, in-order acks.
+"""The loop under every stage: a bounded window of concurrent items, commits in offset order.
 
-Faust's own ``concurrency=N`` can commit past unfinished work and an exception inside an agent
-acks and drops its message, so a stage agent hands its stream (with acks off) to a
-:class:`StageRunner`. For each record the runner
+The intake (:mod:`moderation.streaming.intake`) owns the consumer and hands every record it
+fetched to :meth:`StageRunner.submit`. For each record the runner
 
 1. waits for a free slot in the in-flight window,
 2. runs the stage handler under a CONSUMER span and a hard deadline (anything the handler raises
    becomes a dead letter through ``on_failure``: nothing escapes, nothing is dropped),
 3. sends every output and awaits the broker's acknowledgement (acks=all), retrying until it lands,
-4. only then marks the offset finished; acks are released per partition in offset order.
+4. only then marks the offset finished; :meth:`committable` moves past an offset only when every
+   earlier one of its partition has finished.
 
 Records with the same key (content_id) are handled one after another, in offset order, so every
 event about one item keeps its order downstream; different keys run concurrently.
@@ -19,15 +19,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from opentelemetry.trace import Tracer
 
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
-from moderation.streaming.tracker import Admission, OffsetTracker
+from moderation.streaming.tracker import OffsetTracker
 from moderation.telemetry import Metrics
 from moderation.telemetry.kafka import consume_span, produce_span
 
@@ -35,30 +34,11 @@ _log = logging.getLogger(__name__)
 
 Handler = Callable[[Inbound], Awaitable[Outcome]]
 FailureHandler = Callable[[Inbound, BaseException], Outcome]
-Refetch = Callable[[str, int, int, int], Awaitable[Sequence[Any]]]
-"""Read (topic, partition) offsets [start, end) again, straight from the broker."""
+Partition = tuple[str, int]
 TraceParent = Callable[[Inbound], Awaitable[Headers]]
-"""Where to continue the trace when a record arrives without ``traceparent`` (e.g. a reviewer
-tool that does not echo it): headers holding the parent's context, or ``()`` for a new trace."""
-
-
-class Ackable(Protocol):
-    """What the runner needs of a consumed event: its message and a way to ack it."""
-
-    @property
-    def message(self) -> Any: ...
-
-    def ack(self) -> bool: ...
-
-
-class _Reread:
-    """A record read again after faust dropped it; faust already acked it, so ack is a no-op."""
-
-    def __init__(self, message: Any) -> None:
-        self.message = message
-
-    def ack(self) -> bool:
-        return False
+"""Which trace a record continues when the stage knows better than its headers (finalize: the
+original record's trace, or the task's for a reviewer tool that does not echo ``traceparent``):
+headers that replace the record's own of the same name, or ``()`` to keep them."""
 
 
 class Sender(Protocol):
@@ -101,7 +81,7 @@ def to_inbound(message: Any) -> Inbound:
 
 
 class StageRunner:
-    """Runs one stage handler over a stream with at-least-once delivery of its outputs."""
+    """Runs one stage handler over the records the intake submits, at least once each."""
 
     def __init__(
         self,
@@ -112,10 +92,8 @@ class StageRunner:
         tracer: Tracer,
         metrics: Metrics | None = None,
         trace_parent: TraceParent | None = None,
-        refetch: Refetch | None = None,
     ) -> None:
         self.config = config
-        self._refetch = refetch
         self._trace_parent = trace_parent
         self._handler = handler
         self._on_failure = on_failure
@@ -123,121 +101,68 @@ class StageRunner:
         self._tracer = tracer
         self._metrics = metrics
         self._slots = asyncio.Semaphore(config.window)
-        self._tracker: OffsetTracker[Ackable] = OffsetTracker()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tracker = OffsetTracker()
+        self._tasks: dict[Partition, set[asyncio.Task[None]]] = {}
         self._last_by_key: dict[tuple[str, int, bytes | None], asyncio.Task[None]] = {}
-        self._intake_open = asyncio.Event()
-        self._intake_open.set()
         self.processed = 0
-        self.last_activity = time.monotonic()
-        """When a record last arrived or finished (for the stall watchdog behind /livez)."""
-        self._admission = asyncio.Lock()  # the consume loop and audit() start records in turn
 
     @property
     def in_flight(self) -> int:
-        return len(self._tasks)
+        return sum(len(tasks) for tasks in self._tasks.values())
 
-    async def consume(self, events: AsyncIterable[Ackable]) -> None:
-        """The agent body: never raises for a bad record, never acks unfinished work."""
-        async for event in events:
-            self.last_activity = time.monotonic()
-            await self._intake_open.wait()
-            async with self._admission:
-                await self._admit(event)
-
-    async def _admit(self, event: Ackable) -> None:
-        message = event.message
-        partition = (message.topic, message.partition)
-        admission = self._tracker.admit(partition, message.offset)
-        if admission is Admission.GAP:
-            await self._fill_gap(partition, message.offset)
-        if admission is Admission.IN_FLIGHT:
-            return
-        if admission is Admission.DONE:
-            event.ack()
-            return
-        if admission is Admission.BEHIND:
-            await self._until_idle(partition)
+    async def submit(self, inbound: Inbound, current: Callable[[], bool] = lambda: True) -> bool:
+        """Start ``inbound`` once a slot is free. ``current`` is asked again after the wait: a
+        record whose partition was revoked meanwhile is not started (returns False); its
+        offset was never committed, so the partition's next owner reads it again."""
         await self._slots.acquire()
-        self._begin(to_inbound(message), event)
-
-    async def audit(self, committed: Mapping[tuple[str, int], int]) -> None:
-        """Catch records faust committed without delivering them (trailing drops: no later
-        record arrives to reveal the gap). For each partition this runner reads, offsets
-        between its next expected one and faust's committed one are read again."""
-        async with self._admission:
-            for partition, offset in committed.items():
-                expected = self._tracker.expected(partition)
-                if expected is None or offset <= expected:
-                    continue
-                await self._fill_gap(partition, offset)
-
-    def _begin(self, inbound: Inbound, event: Ackable) -> None:
-        """Track and start one record (a slot is already held)."""
-        self._tracker.start((inbound.topic, inbound.partition), inbound.offset, event)
+        if not current():
+            self._slots.release()
+            return False
+        partition = (inbound.topic, inbound.partition)
+        self._tracker.start(partition, inbound.offset)
         key = (inbound.topic, inbound.partition, inbound.key)
         previous = self._last_by_key.get(key)
         task = asyncio.create_task(self._process(inbound, previous), name=f"item {inbound.where}")
         self._last_by_key[key] = task
-        self._tasks.add(task)
-        task.add_done_callback(functools.partial(self._forget, key))
+        self._tasks.setdefault(partition, set()).add(task)
+        task.add_done_callback(functools.partial(self._forget_task, partition, key))
+        return True
 
-    async def _fill_gap(self, partition: tuple[str, int], offset: int) -> None:
-        """Records before ``offset`` never reached this stream: read them from the broker.
+    def committable(self) -> dict[Partition, int]:
+        """Per partition, the offset to commit: every record before it is finished."""
+        return {
+            cast(Partition, partition): offset
+            for partition, offset in self._tracker.committable().items()
+        }
 
-        faust skips (and acks) records it fetched under an older consumer generation; left
-        alone, the commit would run past them. They are read again with a plain consumer and
-        processed before ``offset``, in order. Their offsets may already be committed, so the
-        window for a crash to lose them is as short as this read.
-        """
-        expected = self._tracker.expected(partition)
-        assert expected is not None
-        topic, number = partition
-        _log.warning(
-            "stage %s: %s[%d] offsets %d..%d did not reach the stream; reading them again",
-            self.config.stage,
-            topic,
-            number,
-            expected,
-            offset - 1,
-        )
-        if self._metrics is not None:
-            self._metrics.error("delivery_gap", self.config.stage)
-        missing: Sequence[Any] = []
-        if self._refetch is not None:
-            try:
-                missing = await self._refetch(topic, number, expected, offset)
-            except Exception as error:  # a failed re-read is logged loudly, never a crash
-                _log.error("stage %s: re-read failed: %s", self.config.stage, type(error).__name__)
-        for message in sorted(missing, key=lambda m: int(m.offset)):
-            if expected <= message.offset < offset:
-                await self._slots.acquire()
-                self._begin(to_inbound(message), _Reread(message))
-        if self._tracker.expected(partition) != offset:
-            _log.error(
-                "stage %s: %s[%d] offsets %d..%d could not be read again; they are lost",
-                self.config.stage,
-                topic,
-                number,
-                self._tracker.expected(partition),
-                offset - 1,
-            )
-            if self._metrics is not None:
-                self._metrics.error("delivery_gap_unrecovered", self.config.stage)
+    async def settle(self, partitions: Iterable[Partition], timeout: float) -> int:
+        """Wait up to ``timeout`` for the work in flight on ``partitions``; returns how many
+        items are still running (they will be abandoned by :meth:`release`)."""
+        pending = [task for p in partitions for task in self._tasks.get(p, ())]
+        if not pending:
+            return 0
+        _, still = await asyncio.wait(pending, timeout=timeout)
+        return len(still)
 
-    async def _until_idle(self, partition: tuple[str, int]) -> None:
-        """Wait until nothing of ``partition`` is in flight (a rewind behind running work)."""
-        while self._tracker.in_flight(partition):  # noqa: ASYNC110 - rare path, no waiters to keep
-            await asyncio.sleep(0.05)
-
-    def reset_positions(self, partitions: Iterable[tuple[str, int]]) -> None:
-        """Partitions were assigned anew: the consumer starts from the committed offsets."""
+    async def release(self, partitions: Iterable[Partition]) -> None:
+        """Forget revoked partitions: cancel what still runs; nothing of it will be committed."""
+        cancelled: list[asyncio.Task[None]] = []
         for partition in partitions:
-            self._tracker.reset(partition)
+            self._tracker.forget(partition)
+            for task in list(self._tasks.get(partition, ())):
+                task.cancel()
+                cancelled.append(task)
+        if cancelled:
+            await asyncio.wait(cancelled)
 
-    def _forget(self, key: tuple[str, int, bytes | None], task: asyncio.Task[None]) -> None:
-        self.last_activity = time.monotonic()
-        self._tasks.discard(task)
+    def _forget_task(
+        self, partition: Partition, key: tuple[str, int, bytes | None], task: asyncio.Task[None]
+    ) -> None:
+        tasks = self._tasks.get(partition)
+        if tasks is not None:
+            tasks.discard(task)
+            if not tasks:
+                del self._tasks[partition]
         if self._last_by_key.get(key) is task:
             del self._last_by_key[key]
 
@@ -274,20 +199,24 @@ class StageRunner:
                 # decision's, if the item produced one.
                 status = next((record.status for record in outcome.outputs if record.status), "")
                 self._metrics.item(self.config.stage, outcome.route, status)
-            for event in self._tracker.finish((inbound.topic, inbound.partition), inbound.offset):
-                event.ack()
-            self.processed += 1
+            if self._tracker.finish((inbound.topic, inbound.partition), inbound.offset):
+                self.processed += 1
         finally:
             self._slots.release()
 
     async def _parent_headers(self, inbound: Inbound) -> Headers:
-        if self._trace_parent is None or any(k == "traceparent" for k, _ in inbound.headers):
+        """The record's headers, with the trace parent the stage names instead, if any."""
+        if self._trace_parent is None:
             return inbound.headers
         try:
-            return (*inbound.headers, *await self._trace_parent(inbound))
+            parent = await self._trace_parent(inbound)
         except Exception:  # a lookup failure costs the trace link, never the item
             _log.warning("trace parent lookup failed for %s", inbound.where)
             return inbound.headers
+        if not parent:
+            return inbound.headers
+        names = {name for name, _ in parent}
+        return (*(h for h in inbound.headers if h[0] not in names), *parent)
 
     async def _run_handler(self, inbound: Inbound) -> Outcome:
         try:
@@ -335,17 +264,6 @@ class StageRunner:
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.config.send_retry_max_s)
 
-    def pause_intake(self) -> None:
-        self._intake_open.clear()
-
-    def resume_intake(self) -> None:
-        self._intake_open.set()
-
     async def drain(self, timeout: float) -> int:
-        """Stop intake, wait up to ``timeout`` for in-flight items; return how many are left."""
-        self.pause_intake()
-        pending: Sequence[asyncio.Task[None]] = list(self._tasks)
-        if pending:
-            _, still = await asyncio.wait(pending, timeout=timeout)
-            return len(still)
-        return 0
+        """Wait up to ``timeout`` for everything in flight; return how many items are left."""
+        return await self.settle(list(self._tasks), timeout)

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ["MODERATION_STAGES"] = args.stages
     if args.web_port is not None:
         os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
-    from moderation.settings import Settings
+    from moderation.settings import Settings, Stage
 
     try:
         settings = Settings()
@@ -77,7 +77,12 @@ def run(args: argparse.Namespace) -> int:
 
     from moderation.telemetry import setup
     from moderation.worker.app import build_app
-    from moderation.worker.topics import changelog_topics, contract_limits, ensure_topics
+    from moderation.worker.topics import (
+        contract_limits,
+        copartition_problem,
+        ensure_topics,
+        partition_counts,
+    )
 
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
     wiring = build_app(settings, telemetry, policies)
@@ -89,11 +94,19 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_partitions,
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
-                compacted=changelog_topics(wiring.app),
+                compacted=settings.topics.compacted(),
             )
         )
         if created:
             log.info("created topics: %s", ", ".join(created))
+    if Stage.FINALIZE in settings.stages:
+        internal = (settings.topics.finalize_events, settings.topics.finalize_state)
+        problem = copartition_problem(
+            settings.topics, asyncio.run(partition_counts(settings.bootstrap_servers, internal))
+        )
+        if problem is not None:
+            print(f"error: {problem}", file=sys.stderr)
+            return 2
 
     import faust
 

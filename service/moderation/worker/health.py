@@ -2,40 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import faust
 
+from moderation.streaming.intake import Intake
 from moderation.telemetry import Telemetry
 
 
-def readiness(app: faust.App) -> tuple[bool, str]:
-    """Ready when the consumer has partitions assigned and no rebalance is under way."""
-    if app.rebalancing:
+def readiness(intake: Intake) -> tuple[bool, str]:
+    """Ready when the intake holds partitions, no rebalance is under way and it is not paused."""
+    if intake.paused_reason is not None:
+        return False, f"paused: {intake.paused_reason}"
+    if intake.rebalancing:
         return False, "rebalancing"
-    try:
-        assignment = app.consumer.assignment()
-    except Exception:
-        return False, "consumer not started"
-    if not assignment:
+    if not intake.assignment:
         return False, "no partitions assigned"
-    return True, f"{len(assignment)} partitions assigned"
+    return True, f"{len(intake.assignment)} partitions assigned"
 
 
-def install_pages(
-    app: faust.App, telemetry: Telemetry, stalled: Callable[[], str | None] = lambda: None
-) -> None:
+def install_pages(app: faust.App, telemetry: Telemetry, intake: Intake) -> None:
     @app.page("/livez")
     async def livez(web: Any, request: Any) -> Any:
-        problem = stalled()
-        if problem is not None:
-            return web.json({"status": "stalled", "detail": problem}, status=503)
         return web.json({"status": "alive"})
 
     @app.page("/readyz")
     async def readyz(web: Any, request: Any) -> Any:
-        ready, detail = readiness(app)
+        ready, detail = readiness(intake)
         return web.json({"ready": ready, "detail": detail}, status=200 if ready else 503)
 
     @app.page("/metrics")

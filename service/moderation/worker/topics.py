@@ -69,11 +69,33 @@ def _configs(name: str, limits: Mapping[str, int], compact: set[str]) -> dict[st
     return configs or None
 
 
-def changelog_topics(app: object) -> list[str]:
-    """Changelog topics of the app's tables. faust creates them lazily, after its producer has
-    read the cluster's metadata, and the first table write then fails; so create them first."""
-    tables = getattr(app, "tables", {})
-    return [table.changelog_topic.get_topic_name() for table in tables.values()]
+async def partition_counts(
+    bootstrap: str, names: Iterable[str], security: dict[str, object] | None = None
+) -> dict[str, int]:
+    """How many partitions each existing topic of ``names`` has (missing topics are left out)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(security or client_security()))
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(names))
+    finally:
+        await admin.close()
+    return {
+        str(topic["topic"]): len(topic["partitions"])
+        for topic in described
+        if topic.get("error_code", 0) == 0 and topic.get("partitions")
+    }
+
+
+def copartition_problem(topics: TopicNames, counts: Mapping[str, int]) -> str | None:
+    """Finalize writes its state to the partition number of the event it came from: the two
+    internal topics must have the same partition count."""
+    events, state = counts.get(topics.finalize_events), counts.get(topics.finalize_state)
+    if events is None or state is None or events == state:
+        return None
+    return (
+        f"topic {topics.finalize_events} has {events} partitions but {topics.finalize_state} "
+        f"has {state}; they must match (recreate {topics.finalize_state} with {events})"
+    )
 
 
 BATCH_OVERHEAD_BYTES = 64 * 1024
@@ -89,5 +111,7 @@ def contract_limits(topics: TopicNames) -> dict[str, int]:
         topics.decisions: contract_topics.DECISIONS,
         topics.human_decisions: contract_topics.HUMAN_DECISIONS,
         topics.deadletter: contract_topics.DEAD_LETTERS,
+        topics.finalize_events: contract_topics.FINALIZE_EVENTS,
+        topics.finalize_state: contract_topics.FINALIZE_STATE,
     }
     return {name: spec.max_message_bytes + BATCH_OVERHEAD_BYTES for name, spec in specs.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ from moderation.policy import PolicyBook
 from moderation.settings import TopicNames
 from moderation.simulator.config import SimConfig
 from moderation.simulator.testing import running_simulator
-from moderation.stages.finalize import FinalizeStage
+from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore
 from moderation.stages.review import ReviewStage
 from moderation.stages.triage import TriageStage
 from moderation.streaming.records import Inbound, Outcome
@@ -131,14 +132,24 @@ async def test_review_clears_an_overflag_and_records_the_overturn(sim_url: str) 
 async def test_finalize_turns_a_reviewer_decision_into_the_final_one(sim_url: str) -> None:
     triage = TriageStage(classifier(sim_url, Tier.HAIKU, "claude-haiku-4-5"), POLICIES, TOPICS)
     review = ReviewStage(classifier(sim_url, Tier.SONNET, "claude-sonnet-4-6"), POLICIES, TOPICS)
-    finalize = FinalizeStage({}, TOPICS, task_wait_s=0.2)
+    rekey = FinalizeIntake(TOPICS)
+    finalize = FinalizeStage(FinalizeStore(TOPICS), TOPICS)
+    offsets = itertools.count()
+
+    async def through_finalize(topic: str, value: bytes) -> Outcome:
+        """human-review or human-decisions -> re-key -> the events topic -> decide."""
+        (event,) = (await rekey.handle(inbound(topic, value, offset=next(offsets)))).outputs
+        assert event.topic == TOPICS.finalize_events
+        return await finalize.handle(
+            inbound(event.topic, event.value, key=event.key.decode(), offset=next(offsets))
+        )
+
     first = await triage.handle(inbound(TOPICS.requests, request("[[sim: all=flag:hate:high]] x")))
     review_value = next(r.value for r in first.outputs if r.topic == TOPICS.review)
     second = await review.handle(inbound(TOPICS.review, review_value))
     task_record = next(r for r in second.outputs if r.topic == TOPICS.human_review)
-    assert (await finalize.handle_task(inbound(TOPICS.human_review, task_record.value))).route == (
-        "task_open"
-    )
+    opened = await through_finalize(TOPICS.human_review, task_record.value)
+    assert (opened.route, set(by_topic(opened))) == ("task_open", {TOPICS.finalize_state})
     task = json.loads(task_record.value)
     answer = HumanDecision(
         content_id="c1",
@@ -148,12 +159,17 @@ async def test_finalize_turns_a_reviewer_decision_into_the_final_one(sim_url: st
         action="remove",  # type: ignore[arg-type]
         categories=[{"category": "hate", "severity": "high", "confidence": 1.0}],  # type: ignore[list-item]
     )
-    final = await finalize.handle_decision(inbound(TOPICS.human_decisions, dump_payload(answer)))
+    final = await through_finalize(TOPICS.human_decisions, dump_payload(answer))
     decision = by_topic(final)[TOPICS.decisions]
-    assert (decision["status"], decision["decided_by"]) == ("removed", "human")
+    assert (decision["status"], decision["decided_by"], decision["final"]) == (
+        "removed",
+        "human",
+        True,
+    )
     assert decision["cost"] == task["cost"]
-    repeat = await finalize.handle_decision(inbound(TOPICS.human_decisions, dump_payload(answer)))
-    assert repeat.outputs == ()
-    escalate = answer.model_copy(update={"content_id": "nope"})
-    stray = await finalize.handle_decision(inbound(TOPICS.human_decisions, dump_payload(escalate)))
-    assert by_topic(stray)[TOPICS.deadletter]["error_code"] == "no_open_task"
+    repeat = await through_finalize(TOPICS.human_decisions, dump_payload(answer))
+    assert (repeat.route, TOPICS.decisions in by_topic(repeat)) == ("duplicate", False)
+    # An answer for an item whose task has not come (yet) waits for it instead of failing.
+    stray = answer.model_copy(update={"content_id": "nope", "task_id": None})
+    waiting = await through_finalize(TOPICS.human_decisions, dump_payload(stray))
+    assert (waiting.route, set(by_topic(waiting))) == ("parked", {TOPICS.finalize_state})

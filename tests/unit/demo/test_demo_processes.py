@@ -10,7 +10,7 @@ from moderation.demo.corpus import CorpusItem
 from moderation.demo.ledger import Ledger
 from moderation.demo.processes import SIM_API_KEY, demo_topics, uses_real_api, worker_env
 from moderation.demo.progress import ProgressLine, progress_text
-from moderation.settings import Settings
+from moderation.settings import Settings, TopicNames
 
 
 @pytest.mark.parametrize(
@@ -52,7 +52,7 @@ def test_the_worker_settings_read_the_runs_topics_and_group(
     settings = Settings()
     assert settings.topics == demo_topics("abc")
     assert all(name.endswith(".demo-abc") for name in settings.topics.all())
-    assert len(set(settings.topics.all())) == 6
+    assert len(set(settings.topics.all())) == len(TopicNames.model_fields)
     assert settings.app_id == "demo-abc"
     assert settings.bootstrap_servers == "127.0.0.1:1234"
     assert settings.topic_partitions == 3

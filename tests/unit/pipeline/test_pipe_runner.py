@@ -1,267 +1,318 @@
-"""StageRunner: bounded window, outputs before acks, acks in offset order, failures as data."""
+"""StageRunner: bounded window, outputs before commits, commits in offset order, failures as data.
+
+Handlers wait at gates the tests open, so every ordering below is forced, never raced.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from pipe_fakes import (
+    TOPIC,
+    Broker,
+    Gates,
+    config,
+    dead_letter,
+    echo,
+    record,
+    still_waiting,
+    until,
+)
 
-from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
-from moderation.streaming.runner import RunnerConfig, StageRunner
+from moderation.streaming.records import Headers, Inbound, Outcome
+from moderation.streaming.runner import Handler, StageRunner, TraceParent, to_inbound
 
 TRACER = TracerProvider().get_tracer("test")
+P0 = (TOPIC, 0)
+P1 = (TOPIC, 1)
+
+
+def runner(
+    handler: Handler,
+    broker: Broker | None = None,
+    *,
+    window: int = 8,
+    deadline: float = 30.0,
+    trace_parent: TraceParent | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> StageRunner:
+    tracer = tracer_provider.get_tracer("test") if tracer_provider else TRACER
+    return StageRunner(
+        config(window, deadline),
+        handler,
+        dead_letter,
+        broker or Broker(),
+        tracer,
+        trace_parent=trace_parent,
+    )
+
+
+async def echo_handler(inbound: Inbound) -> Outcome:
+    return echo(inbound)
+
+
+async def test_the_window_bounds_how_many_items_run_at_once() -> None:
+    gates = Gates()
+    stage = runner(gates.handle, window=3)
+    for offset in range(3):
+        assert await stage.submit(record(offset))
+    fourth = asyncio.create_task(stage.submit(record(3)))
+    assert await still_waiting(fourth), "a fourth item must wait for a free slot"
+    assert (gates.started, stage.in_flight) == ([0, 1, 2], 3)
+    gates.open(1)
+    assert await fourth
+    await until(lambda: gates.started == [0, 1, 2, 3], "the fourth item starts")
+    gates.open(0, 2, 3)
+    assert await stage.drain(5.0) == 0
+    assert gates.peak == 3
+    assert stage.committable() == {P0: 4}
+    assert stage.processed == 4
+
+
+async def test_later_offsets_that_finish_first_become_committable_only_after_the_slow_one() -> None:
+    gates = Gates()
+    broker = Broker()
+    stage = runner(gates.handle, broker)
+    for offset in range(4):
+        assert await stage.submit(record(offset))
+    gates.open(0)
+    await until(lambda: stage.committable() == {P0: 1}, "offset 0 is committable")
+    gates.open(2, 3)
+    await until(lambda: gates.done == [0, 2, 3] and stage.in_flight == 1, "2 and 3 finish")
+    assert broker.values() == [b"0", b"2", b"3"], "their outputs are already sent"
+    assert stage.committable() == {P0: 1}, "offset 1 is unfinished: the commit may not pass it"
+    gates.open(1)
+    assert await stage.drain(5.0) == 0
+    assert stage.committable() == {P0: 4}
+
+
+async def test_a_handler_exception_becomes_a_dead_letter_and_the_partition_moves_on() -> None:
+    async def handler(inbound: Inbound) -> Outcome:
+        if inbound.offset == 1:
+            raise RuntimeError("poison")
+        return echo(inbound)
+
+    broker = Broker()
+    stage = runner(handler, broker)
+    for offset in range(3):
+        assert await stage.submit(record(offset))
+    assert await stage.drain(5.0) == 0
+    assert broker.values("dlq") == [b"dlq 0@1 RuntimeError"]
+    assert sorted(broker.values()) == [b"0", b"2"]
+    assert stage.committable() == {P0: 3}
+
+
+async def test_a_stuck_handler_hits_the_item_deadline_and_is_dead_lettered() -> None:
+    never = asyncio.Event()
+
+    async def handler(inbound: Inbound) -> Outcome:
+        await never.wait()
+        return echo(inbound)
+
+    broker = Broker()
+    stage = runner(handler, broker, deadline=0.05)
+    assert await stage.submit(record(0))
+    assert await stage.drain(5.0) == 0
+    assert broker.sent == [("dlq", b"dlq 0@0 TimeoutError")]
+    assert stage.committable() == {P0: 1}
+
+
+async def test_failed_sends_are_retried_and_the_commit_waits_for_the_broker() -> None:
+    broker = Broker(up=False)
+    stage = runner(echo_handler, broker)
+    assert await stage.submit(record(0))
+    await until(lambda: broker.attempts >= 3, "the send is tried again")
+    assert stage.committable() == {}, "an output the broker never took must not be committed"
+    assert stage.in_flight == 1
+    broker.up = True
+    assert await stage.drain(5.0) == 0
+    assert broker.sent == [("out", b"0")]
+    assert stage.committable() == {P0: 1}
+
+
+async def test_an_item_without_outputs_is_still_committed() -> None:
+    async def handler(inbound: Inbound) -> Outcome:
+        return Outcome((), "duplicate")
+
+    broker = Broker()
+    stage = runner(handler, broker)
+    assert await stage.submit(record(0))
+    assert await stage.submit(record(1))
+    assert await stage.drain(5.0) == 0
+    assert broker.sent == []
+    assert stage.committable() == {P0: 2}
+
+
+async def test_drain_reports_unfinished_work_and_never_commits_it() -> None:
+    gates = Gates()
+    broker = Broker()
+    stage = runner(gates.handle, broker)
+    for offset in range(3):
+        assert await stage.submit(record(offset))
+    gates.open(2)
+    await until(lambda: gates.done == [2], "offset 2 finishes")
+    assert await stage.drain(0.01) == 2
+    assert stage.committable() == {}, "0 and 1 are unfinished: nothing may be committed"
+    await stage.release([P0])
+    assert sorted(gates.cancelled) == [0, 1]
+    assert stage.committable() == {}
+    assert stage.in_flight == 0
+
+
+async def test_items_with_one_key_run_in_offset_order_while_other_keys_overtake() -> None:
+    gates = Gates()
+    broker = Broker()
+    stage = runner(gates.handle, broker)
+    assert await stage.submit(record(0, key=b"a"))
+    assert await stage.submit(record(1, key=b"a"))
+    assert await stage.submit(record(2, key=b"b"))
+    gates.open(1, 2)
+    await until(lambda: gates.done == [2], "key b overtakes")
+    assert gates.started == [0, 2], "the second item of key a waits for the first, even ready"
+    gates.open(0)
+    assert await stage.drain(5.0) == 0
+    assert gates.done == [2, 0, 1]
+    assert broker.values() == [b"2", b"0", b"1"]
+    assert stage.committable() == {P0: 3}
+
+
+async def test_a_record_whose_partition_was_revoked_during_the_slot_wait_is_not_started() -> None:
+    gates = Gates()
+    stage = runner(gates.handle, window=1)
+    assert await stage.submit(record(0))
+    assigned = True
+    waiting = asyncio.create_task(stage.submit(record(1), lambda: assigned))
+    assert await still_waiting(waiting)
+    assigned = False  # a rebalance closed the intake while the record waited for its slot
+    gates.open(0)
+    assert await waiting is False
+    assert gates.started == [0], "the record was not started"
+    assert stage.committable() == {P0: 1}, "and its offset is not counted"
+    # Its slot came back: the partition's next reader can submit the same record again.
+    gates.open(1)
+    assert await stage.submit(record(1))
+    assert await stage.drain(5.0) == 0
+    assert stage.committable() == {P0: 2}
+
+
+async def test_release_cancels_the_revoked_partitions_work_and_never_makes_it_committable() -> None:
+    gates = Gates()
+    broker = Broker()
+    stage = runner(gates.handle, broker)
+    assert await stage.submit(record(0, partition=0))
+    assert await stage.submit(record(1, partition=0))
+    assert await stage.submit(record(5, partition=1))
+    gates.open(1)
+    await until(lambda: gates.done == [1], "offset 1 of partition 0 finishes")
+    assert await stage.settle([P0], 0.01) == 1, "offset 0 of partition 0 is still running"
+    await stage.release([P0])
+    assert gates.cancelled == [0]
+    assert stage.committable() == {}, "partition 0's finished offset 1 lies after unfinished 0"
+    gates.open(0)  # too late: the item was cancelled
+    assert await stage.settle([P1], 0.01) == 1, "partition 1 is untouched"
+    gates.open(5)
+    assert await stage.drain(5.0) == 0
+    assert stage.committable() == {P1: 6}
+    assert b"0" not in broker.values()
+    # The partition's next assignment starts again from its committed offset.
+    assert await stage.submit(record(0, partition=0))
+    assert await stage.drain(5.0) == 0
+    assert stage.committable() == {P0: 1, P1: 6}
+
+
+async def test_settle_waits_for_work_that_finishes_and_reports_none_left() -> None:
+    gates = Gates()
+    stage = runner(gates.handle)
+    assert await stage.submit(record(0))
+    settling = asyncio.create_task(stage.settle([P0], 5.0))
+    assert await still_waiting(settling)
+    gates.open(0)
+    assert await settling == 0
+    assert stage.committable() == {P0: 1}
+    assert await stage.settle([P1], 5.0) == 0, "nothing runs on partition 1"
 
 
 @dataclass
-class FakeMessage:
+class Traced:
+    """A real tracer writing to memory, to read which parent each consumer span got."""
+
+    spans: InMemorySpanExporter
+    provider: TracerProvider
+
+    @classmethod
+    def make(cls) -> Traced:
+        spans = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(SimpleSpanProcessor(spans))
+        return cls(spans, provider)
+
+    def consumer_parents(self) -> list[str]:
+        return [
+            format(span.parent.span_id, "016x") if span.parent else "-"
+            for span in self.spans.get_finished_spans()
+            if span.name.startswith("process ")
+        ]
+
+
+OWN = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
+NAMED = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+
+
+async def test_trace_parent_headers_replace_the_records_own_of_the_same_name() -> None:
+    traced = Traced.make()
+    broker = Broker()
+
+    async def trace_parent(inbound: Inbound) -> Headers:
+        return (("traceparent", NAMED.encode()),) if inbound.offset == 0 else ()
+
+    stage = runner(echo_handler, broker, trace_parent=trace_parent, tracer_provider=traced.provider)
+    for offset in (0, 1):
+        own = Inbound(TOPIC, 0, offset, b"k%d" % offset, b"v", (("traceparent", OWN.encode()),))
+        assert await stage.submit(own)
+        assert await stage.drain(5.0) == 0
+    assert traced.consumer_parents() == ["00f067aa0ba902b7", "b7ad6b7169203331"]
+    sent_trace_ids = [dict(headers)["traceparent"].split(b"-")[1] for headers in broker.headers]
+    assert sent_trace_ids == [
+        b"4bf92f3577b34da6a3ce929d0e0e4736",
+        b"0af7651916cd43dd8448eb211c80319c",
+    ]
+
+
+async def test_a_failing_trace_parent_lookup_keeps_the_records_headers_and_the_item() -> None:
+    traced = Traced.make()
+    broker = Broker()
+
+    async def trace_parent(inbound: Inbound) -> Headers:
+        raise LookupError("state not loaded")
+
+    stage = runner(echo_handler, broker, trace_parent=trace_parent, tracer_provider=traced.provider)
+    own = Inbound(TOPIC, 0, 0, b"k", b"v", (("traceparent", OWN.encode()),))
+    assert await stage.submit(own)
+    assert await stage.drain(5.0) == 0
+    assert traced.consumer_parents() == ["b7ad6b7169203331"]
+    assert broker.values() == [b"v"]
+    assert stage.committable() == {P0: 1}
+
+
+@dataclass
+class ConsumerRecord:
+    """The attributes of an aiokafka ConsumerRecord that the runner reads."""
+
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes | None
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
-    timestamp: float | None = None
+    timestamp: int
+    headers: tuple[tuple[str, bytes | None], ...]
 
 
-@dataclass
-class FakeEvent:
-    message: FakeMessage
-    acks: list[int]
-
-    def ack(self) -> bool:
-        self.acks.append(self.message.offset)
-        return True
-
-
-@dataclass
-class FakeSender:
-    sent: list[tuple[str, bytes]] = field(default_factory=list)
-    fail_first: int = 0
-    log: list[str] = field(default_factory=list)
-
-    async def send(self, record: Outbound, headers: Headers) -> tuple[int, int]:
-        if self.fail_first > 0:
-            self.fail_first -= 1
-            raise ConnectionError("broker away")
-        self.sent.append((record.topic, record.value))
-        self.log.append(f"sent {record.value.decode()}")
-        assert any(name == "traceparent" for name, _ in headers)
-        return 0, len(self.sent) - 1
-
-
-def events(count: int, acks: list[int], partition: int = 0) -> list[FakeEvent]:
-    return [
-        FakeEvent(FakeMessage("in", partition, offset, b"k%d" % offset, str(offset).encode()), acks)
-        for offset in range(count)
-    ]
-
-
-async def stream(items: list[FakeEvent]) -> AsyncIterator[FakeEvent]:
-    for item in items:
-        yield item
-
-
-def config(window: int = 8, deadline: float = 5.0) -> RunnerConfig:
-    return RunnerConfig(
-        stage="t", group="g", window=window, item_deadline_s=deadline, send_retry_max_s=0.01
+def test_a_consumer_record_becomes_an_inbound_with_byte_headers() -> None:
+    raw = ConsumerRecord("in", 2, 9, b"k", b"v", 1700000000123, (("a", b"1"), ("empty", None)))
+    assert to_inbound(raw) == Inbound(
+        "in", 2, 9, b"k", b"v", (("a", b"1"), ("empty", b"")), 1700000000123
     )
-
-
-def echo_outcome(inbound: Inbound) -> Outcome:
-    value = inbound.value or b""
-    return Outcome((Outbound("out", b"k", value, route="echo"),), "echo")
-
-
-def dead_letter(inbound: Inbound, error: BaseException) -> Outcome:
-    body = f"dlq {inbound.offset} {type(error).__name__}".encode()
-    return Outcome((Outbound("dlq", b"k", body, route="dlq"),), "dlq")
-
-
-async def run_all(runner: StageRunner, items: list[FakeEvent]) -> None:
-    await runner.consume(stream(items))
-    assert await runner.drain(5.0) == 0
-
-
-async def test_later_offsets_finishing_first_are_acked_only_after_the_slow_one() -> None:
-    acks: list[int] = []
-    delays = {0: 0.2, 1: 0.0, 2: 0.05, 3: 0.0}
-    ack_seen_when_sent: dict[int, list[int]] = {}
-
-    async def handler(inbound: Inbound) -> Outcome:
-        await asyncio.sleep(delays[inbound.offset])
-        ack_seen_when_sent[inbound.offset] = list(acks)
-        return echo_outcome(inbound)
-
-    sender = FakeSender()
-    runner = StageRunner(config(), handler, dead_letter, sender, TRACER)
-    await run_all(runner, events(4, acks))
-    assert acks == [0, 1, 2, 3]
-    assert ack_seen_when_sent[1] == [], "offset 1 finished first but must wait for offset 0"
-    assert sorted(value for _, value in sender.sent) == [b"0", b"1", b"2", b"3"]
-
-
-async def test_window_bounds_concurrency() -> None:
-    acks: list[int] = []
-    running = 0
-    peak = 0
-
-    async def handler(inbound: Inbound) -> Outcome:
-        nonlocal running, peak
-        running += 1
-        peak = max(peak, running)
-        await asyncio.sleep(0.01)
-        running -= 1
-        return echo_outcome(inbound)
-
-    runner = StageRunner(config(window=3), handler, dead_letter, FakeSender(), TRACER)
-    await run_all(runner, events(20, acks))
-    assert peak == 3
-    assert acks == list(range(20))
-
-
-async def test_a_handler_exception_becomes_a_dead_letter_and_the_partition_moves_on() -> None:
-    acks: list[int] = []
-
-    async def handler(inbound: Inbound) -> Outcome:
-        if inbound.offset == 1:
-            raise RuntimeError("poison")
-        return echo_outcome(inbound)
-
-    sender = FakeSender()
-    runner = StageRunner(config(), handler, dead_letter, sender, TRACER)
-    await run_all(runner, events(3, acks))
-    assert acks == [0, 1, 2]
-    assert ("dlq", b"dlq 1 RuntimeError") in sender.sent
-
-
-async def test_a_stuck_handler_hits_the_item_deadline() -> None:
-    acks: list[int] = []
-
-    async def handler(inbound: Inbound) -> Outcome:
-        await asyncio.sleep(60)
-        return echo_outcome(inbound)
-
-    sender = FakeSender()
-    runner = StageRunner(config(deadline=0.05), handler, dead_letter, sender, TRACER)
-    await run_all(runner, events(1, acks))
-    assert sender.sent == [("dlq", b"dlq 0 TimeoutError")]
-    assert acks == [0]
-
-
-async def test_failed_sends_are_retried_and_the_ack_waits_for_them() -> None:
-    acks: list[int] = []
-
-    async def handler(inbound: Inbound) -> Outcome:
-        return echo_outcome(inbound)
-
-    sender = FakeSender(fail_first=3)
-    runner = StageRunner(config(), handler, dead_letter, sender, TRACER)
-    await run_all(runner, events(1, acks))
-    assert sender.sent == [("out", b"0")]
-    assert acks == [0]
-
-
-async def test_no_output_still_acks() -> None:
-    acks: list[int] = []
-
-    async def handler(inbound: Inbound) -> Outcome:
-        return Outcome((), "duplicate")
-
-    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER)
-    await run_all(runner, events(2, acks))
-    assert acks == [0, 1]
-
-
-async def test_drain_reports_work_that_did_not_finish_and_never_acks_it() -> None:
-    acks: list[int] = []
-
-    async def handler(inbound: Inbound) -> Outcome:
-        await asyncio.sleep(30)
-        return echo_outcome(inbound)
-
-    runner = StageRunner(config(deadline=60), handler, dead_letter, FakeSender(), TRACER)
-    await runner.consume(stream(events(2, acks)))
-    assert await runner.drain(0.05) == 2
-    assert acks == []
-    for task in list(runner._tasks):
-        task.cancel()
-
-
-async def test_same_key_items_run_in_offset_order_while_other_keys_overtake() -> None:
-    acks: list[int] = []
-    order: list[str] = []
-    delays = {0: 0.1, 1: 0.0, 2: 0.0}
-    keys = {0: b"a", 1: b"a", 2: b"b"}
-
-    async def handler(inbound: Inbound) -> Outcome:
-        await asyncio.sleep(delays[inbound.offset])
-        order.append(f"{inbound.key!r}{inbound.offset}")
-        return echo_outcome(inbound)
-
-    items = [
-        FakeEvent(FakeMessage("in", 0, offset, keys[offset], str(offset).encode()), acks)
-        for offset in range(3)
-    ]
-    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER)
-    await run_all(runner, items)
-    assert order == ["b'b'2", "b'a'0", "b'a'1"]
-    assert acks == [0, 1, 2]
-
-
-async def test_a_record_the_stream_never_delivered_is_read_again_before_later_ones() -> None:
-    acks: list[int] = []
-    handled: list[int] = []
-    everything = events(5, acks)
-    delivered = [item for item in everything if item.message.offset != 2]  # faust dropped 2
-    reads: list[tuple[int, int]] = []
-
-    async def refetch(topic: str, partition: int, start: int, end: int) -> list[FakeMessage]:
-        reads.append((start, end))
-        return [item.message for item in everything[start:end]]
-
-    async def handler(inbound: Inbound) -> Outcome:
-        handled.append(inbound.offset)
-        return echo_outcome(inbound)
-
-    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER, refetch=refetch)
-    await run_all(runner, delivered)
-    assert reads == [(2, 3)]
-    assert sorted(handled) == [0, 1, 2, 3, 4], "every offset handled exactly once"
-    # The re-read record's ack belongs to faust (it acked it when it dropped it); ours stay
-    # in order around it.
-    assert acks == [0, 1, 3, 4]
-
-
-async def test_an_unrecoverable_gap_is_reported_and_does_not_stall_the_partition() -> None:
-    acks: list[int] = []
-    delivered = [item for item in events(4, acks) if item.message.offset != 1]
-
-    async def handler(inbound: Inbound) -> Outcome:
-        return echo_outcome(inbound)
-
-    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER)
-    await run_all(runner, delivered)
-    assert acks == [0, 2, 3]
-
-
-async def test_audit_reads_records_committed_behind_the_runners_back() -> None:
-    acks: list[int] = []
-    handled: list[int] = []
-    everything = events(5, acks)
-
-    async def refetch(topic: str, partition: int, start: int, end: int) -> list[FakeMessage]:
-        return [item.message for item in everything[start:end]]
-
-    async def handler(inbound: Inbound) -> Outcome:
-        handled.append(inbound.offset)
-        return echo_outcome(inbound)
-
-    runner = StageRunner(config(), handler, dead_letter, FakeSender(), TRACER, refetch=refetch)
-    await run_all(runner, everything[:2])  # faust skipped (and committed) offsets 2..4
-    await runner.audit({("in", 0): 5, ("other", 0): 9})
-    assert await runner.drain(5.0) == 0
-    assert sorted(handled) == [0, 1, 2, 3, 4]
-    await runner.audit({("in", 0): 5})
-    assert sorted(handled) == [0, 1, 2, 3, 4], "nothing is read twice"

@@ -2,43 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
-
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoint
+from pipe_fakes import Broker, record
 
-from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
+from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation.streaming.runner import RunnerConfig, StageRunner
 from moderation.telemetry import setup_for_tests
-
-
-@dataclass
-class Message:
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, bytes]] = field(default_factory=list)
-    timestamp: float | None = None
-
-
-@dataclass
-class Event:
-    message: Message
-
-    def ack(self) -> bool:
-        return True
-
-
-class Sink:
-    async def send(self, record: Outbound, headers: Headers) -> tuple[int, int]:
-        return 0, 0
-
-
-async def _events(count: int) -> AsyncIterator[Event]:
-    for offset in range(count):
-        yield Event(Message("in", 0, offset, b"item-%d" % offset, b"{}"))
 
 
 def _flagged(inbound: Inbound) -> Outcome:
@@ -60,16 +29,19 @@ async def test_an_item_with_two_outputs_counts_once_with_its_decision_status() -
     def on_failure(inbound: Inbound, error: BaseException) -> Outcome:
         raise AssertionError("no failure expected")
 
+    broker = Broker()
     runner = StageRunner(
         RunnerConfig(stage="triage", group="g", window=4, item_deadline_s=5.0),
         handler,
         on_failure,
-        Sink(),
+        broker,
         telemetry.tracer,
         telemetry.metrics,
     )
-    await runner.consume(_events(3))
+    for offset in range(3):
+        assert await runner.submit(record(offset))
     assert await runner.drain(5.0) == 0
+    assert len(broker.sent) == 4, "two outputs for each flagged item"
 
     data = reader.get_metrics_data()
     assert data is not None

@@ -1,0 +1,307 @@
+"""The delivery layer: one consumer that owns fetching, seeking and committing for every stage.
+
+Why the service reads its stage inputs with its own aiokafka consumer instead of faust agents:
+faust's ``Consumer.getmany`` can drop fetched records on their way to an agent (records of a
+partition it does not count as active at that moment are skipped, the loop breaks mid-batch when
+the generation changes, the stream skips and acks records of an older generation), and aiokafka's
+position has already moved past them. Three patches detected the drops after the fact; none could
+make the commit and the fetch agree, because faust owned one and we owned the other. Here one
+object owns both. faust still runs the application (lifecycle, signals, producer, timers).
+
+The rules that make a skip impossible:
+
+1. Every record ``getmany`` returns is handed to its stage's runner, in order, unless the intake
+   has closed since the batch was fetched (a rebalance or shutdown started).
+2. A closed intake opens again only in ``on_partitions_assigned``, after every assigned partition
+   was sought back to its committed offset. So any record discarded under rule 1 lies after a
+   committed offset that the partition's next reader (us again, or another worker) starts from.
+3. A commit stores, per partition, only the offset before which every submitted record has
+   finished (:class:`~moderation.streaming.tracker.OffsetTracker`): outputs acknowledged first.
+4. On revoke the intake closes, waits for in-flight work on the revoked partitions for at most
+   ``revoke_timeout_s`` (well under the rebalance timeout), commits what finished, and cancels
+   the rest: abandoned items are processed again by the next owner (duplicates, never losses).
+
+After a SIGKILL the records re-processed are those in flight plus at most one commit interval of
+finished ones: the commit runs every ``commit_interval_s``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import KafkaError
+
+from moderation.streaming.runner import Partition, StageRunner, to_inbound
+from moderation.telemetry import Metrics, PartitionLag
+
+_log = logging.getLogger(__name__)
+
+
+class PartitionHooks(Protocol):
+    """State a stage keeps per input partition (finalize's open tasks): loaded on assignment,
+    dropped on revocation, both before the intake opens or after it closed."""
+
+    @property
+    def topics(self) -> frozenset[str]: ...
+
+    async def assigned(self, partitions: Sequence[Partition]) -> None: ...
+
+    def revoked(self, partitions: Sequence[Partition]) -> None: ...
+
+
+@dataclass(frozen=True)
+class IntakeConfig:
+    group: str
+    bootstrap_servers: str
+    client_options: Mapping[str, Any] = field(default_factory=dict)
+    session_timeout_s: float = 30.0
+    rebalance_timeout_s: float = 90.0
+    revoke_timeout_s: float = 20.0
+    commit_interval_s: float = 1.0
+    max_poll_records: int = 500
+
+
+class Intake:
+    """Reads the stage input topics for one consumer group and feeds the stage runners."""
+
+    def __init__(
+        self,
+        config: IntakeConfig,
+        runners: Mapping[str, StageRunner],
+        hooks: Iterable[PartitionHooks] = (),
+        metrics: Metrics | None = None,
+    ) -> None:
+        self.config = config
+        self._runners = dict(runners)
+        self._hooks = list(hooks)
+        self._metrics = metrics
+        self._consumer: AIOKafkaConsumer | None = None
+        self._open = asyncio.Event()
+        self._generation = 0
+        self._assigned: frozenset[Partition] = frozenset()
+        self._committed: dict[Partition, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stopping = False
+        self.rebalancing = True
+        self.paused_reason: str | None = None
+
+    @property
+    def assignment(self) -> frozenset[Partition]:
+        return self._assigned
+
+    async def start(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.config.bootstrap_servers,
+            group_id=self.config.group,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=int(self.config.session_timeout_s * 1000),
+            heartbeat_interval_ms=max(1000, int(self.config.session_timeout_s * 1000 / 10)),
+            rebalance_timeout_ms=int(self.config.rebalance_timeout_s * 1000),
+            max_poll_records=self.config.max_poll_records,
+            **self.config.client_options,
+        )
+        consumer.subscribe(topics=sorted(self._runners), listener=_Listener(self))
+        await consumer.start()
+        self._consumer = consumer
+        self._tasks = [
+            asyncio.create_task(self._fetch_loop(consumer), name="intake fetch"),
+            asyncio.create_task(self._commit_loop(), name="intake commit"),
+        ]
+        _log.info("intake: group %s reads %s", self.config.group, ", ".join(sorted(self._runners)))
+
+    async def stop(self, drain_timeout_s: float) -> None:
+        """Close intake, let in-flight work finish (bounded), commit it, leave the group."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        in_flight = sum(runner.in_flight for runner in self._runners.values())
+        if in_flight:
+            _log.info("draining %d in-flight items (up to %.0fs)", in_flight, drain_timeout_s)
+        left = await self._settle(self._assigned, drain_timeout_s)
+        if left:
+            _log.warning(
+                "%d items still in flight at shutdown; their offsets stay uncommitted and they "
+                "will be processed again",
+                left,
+            )
+        await self._commit()
+        await self._release(self._assigned)
+        if self._consumer is not None:
+            with contextlib.suppress(Exception):  # leaving the group is best effort at exit
+                await self._consumer.stop()
+
+    def pause(self, reason: str) -> None:
+        """Stop taking new work without leaving the group (a configuration failure)."""
+        if self.paused_reason is None:
+            _log.error("intake paused: %s", reason)
+        self.paused_reason = reason
+        self._close()
+
+    # -- the fetch loop ---------------------------------------------------------------------
+
+    async def _fetch_loop(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            await self._open.wait()
+            try:
+                batch = await consumer.getmany(
+                    timeout_ms=200, max_records=self.config.max_poll_records
+                )
+            except KafkaError as error:  # the consumer recovers by itself; say so once per try
+                _log.warning("intake: fetch failed (%s); retrying", type(error).__name__)
+                await asyncio.sleep(1.0)
+                continue
+            generation = self._generation  # no await since getmany returned
+
+            def current(generation: int = generation) -> bool:
+                return self._open.is_set() and self._generation == generation
+
+            for tp, records in batch.items():
+                runner = self._runners[tp.topic]
+                for record in records:
+                    if not current() or not await runner.submit(to_inbound(record), current):
+                        break  # rule 1: the rest lies after an offset the next reader seeks to
+
+    # -- committing -------------------------------------------------------------------------
+
+    async def _commit_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.commit_interval_s)
+            await self._commit()
+
+    async def _commit(self, only: Iterable[Partition] | None = None) -> None:
+        consumer = self._consumer
+        if consumer is None:
+            return
+        chosen = self._assigned if only is None else frozenset(only) & self._assigned
+        offsets: dict[Partition, int] = {}
+        for runner in self._runners.values():
+            for partition, offset in runner.committable().items():
+                if partition in chosen and self._committed.get(partition) != offset:
+                    offsets[partition] = offset
+        if not offsets:
+            return
+        try:
+            await consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
+        except KafkaError as error:  # a rebalance is under way: the revoke path commits
+            _log.info("intake: commit deferred (%s)", type(error).__name__)
+            return
+        self._committed.update(offsets)
+
+    # -- rebalancing ------------------------------------------------------------------------
+
+    def _close(self) -> None:
+        self._open.clear()
+        self._generation += 1
+
+    async def _settle(self, partitions: Iterable[Partition], timeout: float) -> int:
+        chosen = list(partitions)
+        left = await asyncio.gather(
+            *(runner.settle(chosen, timeout) for runner in self._runners.values())
+        )
+        return sum(left)
+
+    async def _release(self, partitions: Iterable[Partition]) -> None:
+        chosen = list(partitions)
+        for runner in self._runners.values():
+            await runner.release(chosen)
+        for hook in self._hooks:
+            hook.revoked([p for p in chosen if p[0] in hook.topics])
+        for partition in chosen:
+            self._committed.pop(partition, None)
+
+    async def on_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        self.rebalancing = True
+        self._close()
+        partitions = [(tp.topic, tp.partition) for tp in revoked]
+        left = await self._settle(partitions, self.config.revoke_timeout_s)
+        await self._commit(partitions)
+        await self._release(partitions)
+        self._assigned = self._assigned - set(partitions)
+        if left:
+            _log.warning("rebalance: abandoned %d in-flight items (processed again later)", left)
+            if self._metrics is not None:
+                self._metrics.error("abandoned_on_revoke", "intake")
+
+    async def on_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        tps = list(assigned)
+        delay = 0.5
+        while True:  # the intake stays closed until the assignment is fully taken over
+            try:
+                starts = await self._take_over(tps)
+                break
+            except Exception as error:  # broker unreachable mid-rebalance: try again
+                if self._stopping:
+                    return
+                _log.warning(
+                    "rebalance: taking over %d partitions failed (%s); retrying in %.1fs",
+                    len(tps),
+                    type(error).__name__,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+        partitions = [(tp.topic, tp.partition) for tp in tps]
+        self._assigned = frozenset(partitions)
+        self.rebalancing = False
+        _log.info(
+            "assigned to group %s: %s", self.config.group, ", ".join(sorted(starts)) or "none"
+        )
+        if not self._stopping and self.paused_reason is None:
+            self._generation += 1
+            self._open.set()
+
+    async def _take_over(self, tps: Sequence[TopicPartition]) -> list[str]:
+        """Seek every assigned partition to its committed offset and load stage state."""
+        consumer = self._consumer
+        starts: list[str] = []
+        for tp in tps:
+            committed = await consumer.committed(tp) if consumer is not None else None
+            if committed is not None and consumer is not None:
+                consumer.seek(tp, committed)  # rule 2: resume exactly after finished work
+                self._committed[(tp.topic, tp.partition)] = committed
+            where = committed if committed is not None else "earliest"
+            starts.append(f"{tp.topic}[{tp.partition}]@{where}")
+        partitions = [(tp.topic, tp.partition) for tp in tps]
+        for hook in self._hooks:
+            await hook.assigned([p for p in partitions if p[0] in hook.topics])
+        return starts
+
+    # -- health -----------------------------------------------------------------------------
+
+    def lag(self) -> list[PartitionLag]:
+        """Log-end offset minus committed offset for each assigned partition."""
+        consumer = self._consumer
+        if consumer is None:
+            return []
+        lags: list[PartitionLag] = []
+        for topic, number in sorted(self._assigned):
+            highwater = consumer.highwater(TopicPartition(topic, number))
+            if highwater is None:
+                continue
+            committed = self._committed.get((topic, number), 0)
+            lags.append(
+                PartitionLag(topic, number, self.config.group, max(0, highwater - committed))
+            )
+        return lags
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]  # aiokafka is untyped
+    def __init__(self, intake: Intake) -> None:
+        self._intake = intake
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        await self._intake.on_revoked(revoked)
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        await self._intake.on_assigned(assigned)

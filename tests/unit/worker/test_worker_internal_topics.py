@@ -1,0 +1,28 @@
+"""Finalize's two internal topics must be co-partitioned; the worker says so before it starts."""
+
+from __future__ import annotations
+
+from moderation.settings import TopicNames
+from moderation.worker.topics import copartition_problem
+
+TOPICS = TopicNames()
+
+
+def test_matching_or_missing_partition_counts_are_fine() -> None:
+    assert copartition_problem(TOPICS, {}) is None
+    assert copartition_problem(TOPICS, {TOPICS.finalize_events: 4}) is None
+    assert (
+        copartition_problem(TOPICS, {TOPICS.finalize_events: 4, TOPICS.finalize_state: 4}) is None
+    )
+
+
+def test_a_mismatch_names_both_topics_and_the_fix() -> None:
+    problem = copartition_problem(TOPICS, {TOPICS.finalize_events: 8, TOPICS.finalize_state: 4})
+    assert problem is not None
+    assert TOPICS.finalize_events in problem
+    assert f"recreate {TOPICS.finalize_state} with 8" in problem
+
+
+def test_the_state_topic_is_the_only_compacted_one() -> None:
+    assert TOPICS.compacted() == (TOPICS.finalize_state,)
+    assert set(TOPICS.compacted()) <= set(TOPICS.all())
