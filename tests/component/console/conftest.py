@@ -10,42 +10,15 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from console_web_harness import PASSWORD, USERS, Console
 from sqlalchemy import Engine
 
 from moderation.console.accounts import add_token, add_user
 from moderation.console.app import build_app
 from moderation.console.db import make_engine, migrate, sessions
-from moderation.console.models import Role
 from moderation.console.settings import ConsoleSettings
 from moderation.console.state import ConsoleState
-from moderation.console.tasks import store_tasks
 from moderation.policy.book import PolicyBook
-from moderation_contracts import HumanReviewTask
-
-PASSWORD = "correct horse battery staple"
-
-
-@dataclass
-class Console:
-    state: ConsoleState
-    tokens: dict[str, str]
-    """username -> API token"""
-
-    def add_tasks(self, *tasks: HumanReviewTask) -> None:
-        with self.state.factory.begin() as session:
-            store_tasks(session, list(tasks), now=datetime.now(UTC))
-
-    def headers(self, username: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.tokens[username]}"}
-
-
-USERS = (
-    ("rita", Role.REVIEWER, ["acme"]),
-    ("rafa", Role.REVIEWER, ["acme"]),
-    ("gus", Role.REVIEWER, ["globex"]),
-    ("sena", Role.SENIOR, ["acme"]),
-    ("ada", Role.ADMIN, []),
-)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 from aiohttp.test_utils import TestClient
-from conftest import Console
+from console_web_harness import Console
 from sqlalchemy import select
 
 from moderation.console.models import OutboxMessage, Task

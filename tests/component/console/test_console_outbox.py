@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from conftest import Console
+from console_web_harness import Console
 from sqlalchemy import select
 
 from moderation.console.accounts import user_named

@@ -8,7 +8,7 @@ import re
 from ipaddress import ip_network
 
 from aiohttp.test_utils import TestClient, TestServer
-from conftest import PASSWORD, Console
+from console_web_harness import PASSWORD, Console, form_field, sign_in
 
 from moderation.console.app import build_app
 from moderation.console.routes import ROUTES
@@ -17,28 +17,6 @@ from moderation.console.security import CONTENT_SECURITY_POLICY
 from moderation.console.settings import AuthMode
 
 Client = TestClient[object, object]
-
-
-def _field(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', html) or re.search(
-        rf'name="{name}" content="([^"]*)"', html
-    )
-    assert found, name
-    return found.group(1)
-
-
-async def sign_in(client: Client, username: str, password: str = PASSWORD) -> str:
-    """Sign in through the form; returns the page's CSRF token."""
-    form = await client.get("/login")
-    token = _field(await form.text(), "login_token")
-    answer = await client.post(
-        "/login",
-        data={"login_token": token, "username": username, "password": password},
-        allow_redirects=False,
-    )
-    assert answer.status == 303, await answer.text()
-    queue = await client.get("/queue")
-    return _field(await queue.text(), "csrf-token")
 
 
 def test_the_route_table_is_exactly_this() -> None:
@@ -101,7 +79,7 @@ async def test_guests_are_sent_to_sign_in_and_see_no_content(
 
 async def test_a_wrong_password_or_a_forged_form_fails(client: Client) -> None:
     form = await client.get("/login")
-    token = _field(await form.text(), "login_token")
+    token = form_field(await form.text(), "login_token")
     wrong = await client.post(
         "/login", data={"login_token": token, "username": "rita", "password": "nope"}
     )
@@ -109,7 +87,7 @@ async def test_a_wrong_password_or_a_forged_form_fails(client: Client) -> None:
     assert "Wrong user name or password" in await wrong.text()
     unknown = await client.post(
         "/login",
-        data={"login_token": _field(await wrong.text(), "login_token"), "username": "x"},
+        data={"login_token": form_field(await wrong.text(), "login_token"), "username": "x"},
     )
     assert unknown.status == 401
     forged = await client.post(
@@ -125,7 +103,7 @@ async def test_sign_in_sets_a_hardened_session_cookie(console: Console) -> None:
     console.state.settings.secure_cookies = True
     async with TestClient(TestServer(build_app(console.state))) as client:
         form = await client.get("/login")
-        token = _field(await form.text(), "login_token")
+        token = form_field(await form.text(), "login_token")
         # The client keeps Secure cookies off plain http: send the form's cookie by hand.
         good = await client.post(
             "/login",
@@ -247,7 +225,7 @@ async def test_proxy_mode_trusts_the_header_only_from_a_trusted_proxy(console: C
         header = {"X-Forwarded-User": "rita"}
         page = await client.get("/queue", headers=header, allow_redirects=False)
         assert page.status == 200
-        csrf = _field(await page.text(), "csrf-token")
+        csrf = form_field(await page.text(), "csrf-token")
         me = await (await client.get("/api/me", headers=header)).json()
         assert me["via"] == "proxy"
         claim = await client.post(

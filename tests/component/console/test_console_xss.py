@@ -7,8 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 from aiohttp.test_utils import TestClient
-from conftest import Console
-from test_console_pages import sign_in
+from console_web_harness import Console, sign_in
 
 from moderation.console.samples import sample_task
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ConsoleProcess
+from console_process_harness import ConsoleProcess
 from pipeline_harness import Outcomes, Pipeline, collect, publish, request
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -88,10 +89,15 @@ async def test_a_reviewer_removes_the_top_task_with_the_keyboard(
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
         browser.find_element(By.ID, "sign-in").click()
         # The console ingests the task a moment after the worker wrote it: reload until shown.
-        for _ in range(30):
+        deadline = time.monotonic() + 60
+        while True:
             wait.until(expected_conditions.presence_of_element_located((By.ID, "next")))
             if "browser-1" in browser.page_source:
                 break
+            assert time.monotonic() < deadline, (
+                f"the console never showed the task:\n{console.log()}"
+            )
+            time.sleep(0.5)
             browser.refresh()
         _press(browser, "n")  # claim the top task
         wait.until(expected_conditions.url_contains("/tasks/"))

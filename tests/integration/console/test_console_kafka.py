@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer
-from conftest import ConsoleProcess
+from console_process_harness import ConsoleProcess
 from pipeline_harness import publish
 from sqlalchemy import create_engine, func, select
 
