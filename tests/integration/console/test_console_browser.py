@@ -110,11 +110,16 @@ async def test_a_reviewer_removes_the_top_task_with_the_keyboard(
         _press(browser, "1")  # tick the first category
         assert first.is_selected()
         _press(browser, "r")  # remove
-        wait.until(expected_conditions.text_to_be_present_in_element((By.ID, "status"), "recorded"))
+        decided = expected_conditions.text_to_be_present_in_element(
+            (By.ID, "task-state"), "decided"
+        )
+        wait.until(decided)
+        recorded = expected_conditions.text_to_be_present_in_element((By.ID, "status"), "recorded")
+        wait.until(recorded)
         return browser.find_element(By.ID, "status").text
 
     status = await asyncio.to_thread(review)
-    assert "remove" in status
+    assert "decision recorded: remove" in status
 
     def final(outcomes: Outcomes) -> bool:
         return outcomes.final("browser-1") is not None

@@ -19,12 +19,13 @@
     return { ok: answer.ok, status: answer.status, data: data };
   }
 
-  async function claimNext(queue) {
+  async function claimNext(queue, done) {
     const result = await post("/api/queue/next?queue=" + encodeURIComponent(queue || "standard"));
     if (result.ok) {
       window.location.assign("/tasks/" + encodeURIComponent(result.data.task_id));
     } else {
-      status(result.data.detail || "nothing left to claim");
+      const why = result.data.detail || "nothing left to claim";
+      status(done ? done + " · " + why : why);
     }
   }
 
@@ -95,9 +96,10 @@
         const result = await post(base + "/decision", body);
         if (result.ok) {
           document.getElementById("task-state").textContent = action === "escalate" ? "escalated" : "decided";
-          status("decision recorded: " + action);
+          const done = "decision recorded: " + action;
+          status(done);
           section.dataset.state = "done";
-          window.setTimeout(() => claimNext(queue), 300);
+          window.setTimeout(() => claimNext(queue, done), 300);
         } else {
           status(result.data.detail || "the decision was refused");
         }
