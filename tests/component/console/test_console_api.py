@@ -285,3 +285,14 @@ async def test_operations_routes_answer_without_content(console: Console, client
         assert answer.status == 200, path
         assert "do not leak me" not in await answer.text()
     assert json.loads(await (await client.get("/readyz")).text())["ready"] is True
+
+
+async def test_an_oversized_decision_body_is_refused(console: Console, client: Client) -> None:
+    console.add_tasks(sample_task(1))
+    rita = console.headers("rita")
+    await client.post("/api/tasks/task-acme-1/claim", headers=rita)
+    body = {"action": "allow", "notes": "x" * 70_000}
+    answer = await client.post("/api/tasks/task-acme-1/decision", headers=rita, json=body)
+    assert answer.status == 413
+    with console.state.factory() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
