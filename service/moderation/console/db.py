@@ -37,6 +37,11 @@ def make_engine(url: str, *, pool_size: int = 8) -> Engine:
         return engine
     return create_engine(
         url,
+        # Plan every statement with its values: psycopg's automatic prepared statements let
+        # PostgreSQL switch to generic plans, which guess badly on the skewed claimed_by column.
+        connect_args={"prepare_threshold": None}
+        if parsed.get_backend_name() == "postgresql"
+        else {},
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,

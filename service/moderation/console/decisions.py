@@ -58,6 +58,7 @@ def decide(
             decided_by=principal.user_id,
             decided_at=now,
             decision=value.decode(),
+            claimed_by=None,  # the claim ends; claimed_at stays for the handling time
             lease_expires_at=None,
         )
         .execution_options(synchronize_session=False)

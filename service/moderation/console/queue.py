@@ -135,19 +135,21 @@ def claim(
 def held_claim(session: Session, principal: Principal, now: datetime) -> Task | None:
     """The open task this reviewer holds an unexpired lease on, if any (the most urgent).
 
-    No ORDER BY in SQL: sorting there tempts the planner into walking the whole queue order
-    looking for this reviewer's rows instead of using the (partial) claimed_by index.
+    Only the claimed_by conditions go to SQL: with state or queue in the WHERE clause (or an
+    ORDER BY), a planner with stale statistics walks the whole queue-order index looking for
+    this reviewer's rows; the partial claimed_by index holds only claimed rows.
     """
-    held = session.scalars(
-        select(Task)
-        .where(
-            Task.state == TaskState.OPEN,
-            Task.claimed_by == principal.user_id,
-            Task.lease_expires_at > now,
-            *_visible(principal),
-        )
-        .limit(100)
+    mine = session.scalars(
+        select(Task).where(Task.claimed_by.is_not(None), Task.claimed_by == principal.user_id)
     ).all()
+    held = [
+        task
+        for task in mine
+        if task.state == TaskState.OPEN
+        and task.lease_expires_at is not None
+        and task.lease_expires_at > now
+        and principal.may_open(task.tenant_id, task.queue)
+    ]
     return min(held, key=_queue_key, default=None)
 
 
