@@ -278,21 +278,20 @@ def expire_leases(session: Session, *, now: datetime) -> int:
     """Return tasks whose lease ran out to the queue (audited); returns how many."""
     expired = list(
         session.scalars(
+            # Only claimed rows (the partial index); decided tasks no longer hold a claim.
             select(Task)
-            .where(
-                Task.state == TaskState.OPEN,
-                Task.claimed_by.is_not(None),
-                Task.lease_expires_at <= now,
-            )
+            .where(Task.claimed_by.is_not(None), Task.lease_expires_at <= now)
             .limit(500)
         )
     )
+    returned = 0
     for task in expired:
         result = session.execute(
             update(Task)
             .where(
                 and_(
                     Task.id == task.id,
+                    Task.state == TaskState.OPEN,
                     Task.claimed_by == task.claimed_by,
                     Task.lease_expires_at <= now,
                 )
@@ -301,6 +300,7 @@ def expire_leases(session: Session, *, now: datetime) -> int:
             .execution_options(synchronize_session=False)
         )
         if result.rowcount == 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
+            returned += 1
             audit.record(
                 session,
                 at=now,
@@ -309,4 +309,4 @@ def expire_leases(session: Session, *, now: datetime) -> int:
                 task_id=task.task_id,
                 tenant_id=task.tenant_id,
             )
-    return len(expired)
+    return returned
