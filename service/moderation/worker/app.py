@@ -10,6 +10,8 @@ has one :class:`~moderation.streaming.runner.StageRunner`.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +55,7 @@ class ModerationApp(faust.App):
     intake: Intake | None = None
     drain_timeout_s: float = 30.0
     background: tuple[Any, ...] = ()
+    fatal_error: BaseException | None = None
 
     async def on_started(self) -> None:
         await super().on_started()
@@ -65,6 +68,12 @@ class ModerationApp(faust.App):
         if self.intake is not None:
             await self.intake.stop(self.drain_timeout_s)
         await super().on_stop()
+
+    def stop_on_fatal(self, reason: BaseException) -> None:
+        """Stop like SIGTERM does (drain, commit what finished); ``moderation worker`` then
+        exits 1 so the orchestrator restarts it."""
+        self.fatal_error = reason
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 class FaustSender:
@@ -216,6 +225,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         telemetry.metrics,
     )
     app.intake = intake
+    intake.on_fatal = app.stop_on_fatal
     app.background = tuple(background)
     install_pages(app, telemetry, intake)
     telemetry.metrics.register_lag_source(intake.lag)

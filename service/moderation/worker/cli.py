@@ -119,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
-        return int(exit_.code or 0)
+        code = int(exit_.code or 0)
+        return 1 if code == 0 and wiring.app.fatal_error is not None else code
     finally:
         telemetry.shutdown()
-    return 0
+    return 1 if wiring.app.fatal_error is not None else 0

@@ -12,6 +12,8 @@ from moderation.telemetry import Telemetry
 
 def readiness(intake: Intake) -> tuple[bool, str]:
     """Ready when the intake holds partitions, no rebalance is under way and it is not paused."""
+    if intake.failed is not None:
+        return False, f"intake failed: {type(intake.failed).__name__}"
     if intake.paused_reason is not None:
         return False, f"paused: {intake.paused_reason}"
     if intake.rebalancing:
