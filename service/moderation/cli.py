@@ -22,6 +22,7 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.deadletter.cli",
     "moderation.evaluation.cli",
     "moderation.rollout.cli",
+    "moderation.console.cli",
 )
 _DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli", "moderation.demo.tryout")
 

@@ -45,6 +45,8 @@ from moderation_contracts import (
 
 TRACE_FILE_NAME = "demo-traces.jsonl"
 WORKER_LOG_NAME = "demo-worker.log"
+HUMAN_TASKS_NAME = "demo-human-tasks.jsonl"
+"""Every human-review task of the run, one JSON per line: `make console` opens them."""
 RETRY_ANSWER_AFTER_S = 0.5
 
 
@@ -98,8 +100,15 @@ async def remove_demo_topics(bootstrap: str, suffix: str) -> list[str]:
 class _Observer:
     """Reads decisions, dead letters and review tasks; answers each new task as the reviewer."""
 
-    def __init__(self, ledger: Ledger, topics: TopicNames, producer: AIOKafkaProducer) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        topics: TopicNames,
+        producer: AIOKafkaProducer,
+        tasks_file: Path | None = None,
+    ) -> None:
         self.ledger = ledger
+        self.tasks_file = tasks_file
         self.topics = topics
         self.producer = producer
         self.unreadable = 0
@@ -116,6 +125,9 @@ class _Observer:
                     self._later(retry)
             elif topic == self.topics.human_review:
                 task = parse_payload(HumanReviewTask, value or b"")
+                if self.tasks_file is not None:
+                    with self.tasks_file.open("ab") as kept:
+                        kept.write((value or b"") + b"\n")
                 if self.ledger.task(task):
                     await self._answer(task)
         except ContractError:
@@ -212,7 +224,9 @@ async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
     producer = AIOKafkaProducer(bootstrap_servers=config.bootstrap, acks="all")
     consumer = AIOKafkaConsumer(bootstrap_servers=config.bootstrap, enable_auto_commit=False)
     progress = ProgressLine(out)
-    observer = _Observer(ledger, topics, producer)
+    tasks_file = config.run_dir / HUMAN_TASKS_NAME
+    tasks_file.unlink(missing_ok=True)
+    observer = _Observer(ledger, topics, producer, tasks_file)
     completed = False
     web_port = free_port()
     with worker_process(env, worker_log, web_port) as worker:
