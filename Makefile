@@ -16,8 +16,12 @@ PYTEST_ARGS ?=
 demo: $(STAMP) ## Run the pipeline on the sample corpus (local broker + simulated API) and print a summary
 	$(BIN)/moderation demo
 
+.PHONY: console
+console: $(STAMP) ## Open the review console on the human-review tasks the last `make demo` left (embedded database)
+	$(BIN)/moderation console demo
+
 .PHONY: test
-test: $(STAMP) tools lint typecheck ## Lint, type-check and run every test; starts and stops its own broker
+test: $(STAMP) tools os-packages lint typecheck ## Lint, type-check and run every test; starts and stops its own broker
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 .PHONY: help
@@ -38,6 +42,10 @@ install: $(STAMP) ## Create .venv with the pinned dependencies
 tools: $(STAMP) ## Fetch the Kafka broker jars and build helm, once (cached under ~/.cache/moderation)
 	bash helm/tools/install-helm.sh
 	$(BIN)/python -c 'from moderation.devkafka import ensure_runtime; r, f = ensure_runtime(); print(("fetched " if f else "cached ") + str(r.root))'
+
+.PHONY: os-packages
+os-packages: ## Install Debian's chromium, chromium-driver and postgresql for the console tests (skips what is present)
+	bash .ci/os-packages.sh
 
 .PHONY: lint
 lint: $(STAMP) ## ruff lint and format check
@@ -60,6 +68,14 @@ unit: $(STAMP) ## Only the unit tests (no I/O)
 .PHONY: loadtest
 loadtest: $(STAMP) ## Run a load-test scenario (SCENARIO=steady|burst|backlog, ARGS=...) and print the table
 	$(BIN)/python -m loadtest $(or $(SCENARIO),backlog) $(or $(ARGS),--items 4000 --no-trace)
+
+.PHONY: eval
+eval: $(STAMP) ## Score the baseline and a candidate config on the bundled labelled set (simulated API)
+	$(BIN)/moderation eval bundled --config baseline --config $(or $(CANDIDATE),sonnet-triage) --simulate $(ARGS)
+
+.PHONY: chaos
+chaos: $(STAMP) ## Crash soak: SIGKILL a worker (and every 3rd run the broker) per run (RUNS=20, ARGS=...)
+	$(BIN)/python -m loadtest chaos --runs $(or $(RUNS),20) $(ARGS)
 
 .PHONY: docs
 docs: $(STAMP) ## Regenerate the README configuration table and the contract schemas

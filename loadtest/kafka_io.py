@@ -18,13 +18,18 @@ from moderation.settings import TopicNames
 from moderation_contracts import dump_payload
 
 
-async def create_topics(bootstrap: str, names: Sequence[str], partitions: int) -> None:
+async def create_topics(
+    bootstrap: str, names: Sequence[str], partitions: int, compacted: Sequence[str] = ()
+) -> None:
+    """Create the run's topics; those in ``compacted`` keep the latest record per key (the
+    worker's finalize state), as the worker itself would create them."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
         for name in names:
+            configs = {"cleanup.policy": "compact"} if name in compacted else None
             with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics([NewTopic(name, partitions, 1)])
+                await admin.create_topics([NewTopic(name, partitions, 1, topic_configs=configs)])
     finally:
         await admin.close()
 

@@ -25,11 +25,38 @@ from moderation.settings import TopicNames
 API_KEY = "sk-loadtest-not-a-real-key"
 
 
-def wait_http(url: str, timeout: float, process: subprocess.Popen[bytes] | None = None) -> None:
+class ChildFailed(RuntimeError):
+    """A child process the run needs exited early; the message carries its own error line."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def last_error_line(log: Path) -> str:
+    """The child's own ``error: ...`` line (or its last line) from its log."""
+    try:
+        lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
+    except OSError:
+        return ""
+    errors = [line for line in lines if line.startswith("error:")]
+    return (errors or [line for line in lines if line] or [""])[-1]
+
+
+def wait_http(
+    url: str,
+    timeout: float,
+    process: subprocess.Popen[bytes] | None = None,
+    log: Path | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"process exited early (code {process.returncode})")
+            reason = last_error_line(log) if log is not None else ""
+            where = f" (log: {log})" if log is not None else ""
+            raise ChildFailed(
+                f"{reason or 'a child process exited early'}{where}", int(process.returncode)
+            )
         try:
             with urllib.request.urlopen(url, timeout=1) as answer:  # noqa: S310 - loopback
                 if answer.status == 200:
@@ -62,18 +89,25 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 30.0) -> int:
     return int(process.returncode)
 
 
-@contextmanager
-def child(
+def spawn(
     argv: Sequence[str], log: Path, env: Mapping[str, str] | None = None
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> subprocess.Popen[bytes]:
+    """Start a child in its own session, its output appended to ``log``."""
     with log.open("ab") as sink:
-        process = subprocess.Popen(
+        return subprocess.Popen(
             list(argv),
             stdout=sink,
             stderr=subprocess.STDOUT,
             env=dict(env) if env is not None else None,
             start_new_session=True,
         )
+
+
+@contextmanager
+def child(
+    argv: Sequence[str], log: Path, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    process = spawn(argv, log, env)
     try:
         yield process
     finally:
@@ -97,19 +131,40 @@ class SimApi:
 
 
 @contextmanager
-def sim_api(latency_ms: float, batch_delay_s: float, workdir: Path) -> Iterator[SimApi]:
-    """The simulator with a fixed model latency (0 = instant) for every model class."""
+def sim_api(
+    latency_ms: float,
+    batch_delay_s: float,
+    workdir: Path,
+    class_latency_ms: Mapping[str, float] | None = None,
+    profile: str = "instant",
+) -> Iterator[SimApi]:
+    """The simulator with a fixed model latency for every model class (0 = the profile's);
+    ``class_latency_ms`` overrides it per class (e.g. a slow ``opus`` candidate)."""
     port = free_port()
     argv = [sys.executable, "-m", "moderation.cli", "dev", "sim-api", "--port", str(port)]
-    argv += ["--profile", "instant", "--batch-delay", str(batch_delay_s)]
-    if latency_ms > 0:
-        for cls in ("haiku", "sonnet", "opus"):
-            argv += [f"--{cls}-latency-ms", str(latency_ms)]
+    argv += ["--profile", profile, "--batch-delay", str(batch_delay_s)]
+    latencies = {cls: latency_ms for cls in ("haiku", "sonnet", "opus")}
+    latencies |= dict(class_latency_ms or {})
+    if any(value > 0 for value in latencies.values()):
+        for cls, value in latencies.items():
+            argv += [f"--{cls}-latency-ms", str(value)]
         argv += ["--latency-sigma", "0"]
     with child(argv, workdir / "sim-api.log") as process:
         url = f"http://127.0.0.1:{port}"
         wait_http(f"{url}/_sim/stats", 30, process)
         yield SimApi(url)
+
+
+@dataclass(frozen=True)
+class RunningWorker:
+    """A worker process and the port of its /metrics page."""
+
+    process: subprocess.Popen[bytes]
+    web_port: int
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
 
 
 @contextmanager
@@ -123,10 +178,34 @@ def worker(
     extra_env: Mapping[str, str],
     trace_file: Path | None,
     index: int = 0,
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> Iterator[RunningWorker]:
     """One ``moderation worker`` running every stage, ready when its /readyz answers."""
     port = free_port()
-    env = {
+    env = worker_env(
+        bootstrap, sim_url, topics, app_id, partitions, port, workdir / f"worker-data-{index}"
+    )
+    env |= {**({"MODERATION_TRACE_FILE": str(trace_file)} if trace_file else {}), **extra_env}
+    log = workdir / f"worker-{index}.log"
+    with child(WORKER_ARGV, log, env) as process:
+        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process, log)
+        yield RunningWorker(process, port)
+
+
+WORKER_ARGV = (sys.executable, "-m", "moderation.cli", "worker")
+
+
+def worker_env(
+    bootstrap: str,
+    sim_url: str,
+    topics: TopicNames,
+    app_id: str,
+    partitions: int,
+    port: int,
+    data_dir: Path,
+) -> dict[str, str]:
+    """A worker's environment: this process's minus any MODERATION_/OTEL_ setting, plus the
+    run's broker, simulator, topics, group, web port and data folder."""
+    return {
         **{k: v for k, v in os.environ.items() if not k.startswith(("MODERATION_", "OTEL_"))},
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "ANTHROPIC_API_KEY": API_KEY,
@@ -134,23 +213,17 @@ def worker(
         "MODERATION_APP_ID": app_id,
         "MODERATION_WEB_PORT": str(port),
         "MODERATION_WEB_HOST": "127.0.0.1",
-        "MODERATION_DATA_DIR": str(workdir / f"worker-data-{index}"),
+        "MODERATION_DATA_DIR": str(data_dir),
         "MODERATION_TOPIC_PARTITIONS": str(partitions),
         "MODERATION_LOG_LEVEL": "warn",
         "OTEL_TRACES_EXPORTER": "none",
         "OTEL_METRICS_EXPORTER": "none",
         **{f"MODERATION_TOPICS__{k.upper()}": v for k, v in topics.model_dump().items()},
-        **({"MODERATION_TRACE_FILE": str(trace_file)} if trace_file else {}),
-        **extra_env,
     }
-    argv = [sys.executable, "-m", "moderation.cli", "worker"]
-    with child(argv, workdir / f"worker-{index}.log", env) as process:
-        wait_http(f"http://127.0.0.1:{port}/readyz", 90, process)
-        yield process
 
 
 @contextmanager
-def workers(count: int, **options: Any) -> Iterator[list[subprocess.Popen[bytes]]]:
+def workers(count: int, **options: Any) -> Iterator[list[RunningWorker]]:
     """``count`` workers in one consumer group (see :func:`worker` for ``options``)."""
     with ExitStack() as stack:
         yield [stack.enter_context(worker(**options, index=n)) for n in range(count)]

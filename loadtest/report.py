@@ -52,7 +52,7 @@ def table(result: dict[str, Any]) -> str:
                 f"{result['cpu_ratio']} (target <= {TARGETS['cpu_ratio_max']})",
             )
         )
-    lines += _worker_rows(service.get("workers", {}))
+    lines += _worker_rows(service)
     lines.append(
         _row(
             "completed / lost / duplicate outputs",
@@ -65,8 +65,11 @@ def table(result: dict[str, Any]) -> str:
     if baseline:
         p = baseline["latency_ms"]["all"]
         lines.append(_row("baseline (triage only)", f"{p['p50']} / {p['p95']} / {p['p99']}"))
+    hops = service.get("hop_overhead_ms", {})
     lines += ["", "service overhead per hop, ms excluding model time (p50 / p95 / p99)"]
-    for hop, p in service.get("hop_overhead_ms", {}).items():
+    if not hops:
+        lines.append("  not measured: the run had no trace file (--no-trace)")
+    for hop, p in hops.items():
         lines.append(_row(hop, f"{p['p50']} / {p['p95']} / {p['p99']}  (n={p['count']})"))
     llm, prompt = service["llm"], service["prompt_cache"]
     lines += [
@@ -82,6 +85,16 @@ def table(result: dict[str, Any]) -> str:
         _row("verdict cache hit ratio (items)", service["verdict_cache_hit_ratio"]),
         _row("batch requests", prompt["batch_requests"]),
     ]
+    footprint = service.get("worker_footprint") or {}
+    if footprint:
+        lines += ["", "worker footprint (all workers): verdict cache entries / RSS MiB"]
+        for name in ("first", "middle", "last"):
+            point = footprint[name]
+            entries = "n/a" if point["cache_entries"] is None else point["cache_entries"]
+            lines.append(_row(f"{name} (t={point['second']}s)", f"{entries} / {point['rss_mib']}"))
+        lines.append(
+            _row("peak", f"{footprint['peak_cache_entries']} / {footprint['peak_rss_mib']}")
+        )
     cost = service["cost"]
     lines += [
         "",
@@ -98,18 +111,12 @@ def table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _worker_rows(workers: dict[str, Any]) -> list[str]:
-    """CPU seconds of each worker and its resident memory as the items went through."""
-    rows = []
-    if workers.get("cpu_s"):
-        rows.append(_row("CPU s per worker", " / ".join(f"{s:.1f}" for s in workers["cpu_s"])))
-    rss = workers.get("rss_mb", {})
-    if rss:
-        marks = " / ".join(rss)
-        for n in range(len(next(iter(rss.values())))):
-            values = " / ".join(f"{mbs[n]:.0f}" if n < len(mbs) else "-" for mbs in rss.values())
-            rows.append(_row(f"worker {n} RSS MiB at {marks} of items", values))
-    return rows
+def _worker_rows(service: dict[str, Any]) -> list[str]:
+    """CPU seconds of each worker over the run (the work should spread evenly)."""
+    per_worker = service.get("cpu_s_per_worker") or []
+    if not per_worker:
+        return []
+    return [_row("CPU s per worker", " / ".join(f"{s:.1f}" for s in per_worker))]
 
 
 def chart(result: dict[str, Any], path: Path) -> Path:

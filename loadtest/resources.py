@@ -1,94 +1,105 @@
-"""CPU and resident memory of the worker processes, sampled while a run goes on.
+"""Worker footprint over a run: verdict cache entries (from /metrics) and resident memory.
 
-CPU is read from ``/proc/<pid>/stat`` (see ``processes.cpu_seconds``) at the start and the end;
-resident memory (``VmRSS``) every half second, next to how many items had a terminal record by
-then, so the summary can say what each worker held after a quarter, half and all of the items.
+A sampler thread reads each worker every few seconds; the report prints the first, the middle
+and the last sample, so a cache or memory that keeps growing over a long run shows.
 """
 
 from __future__ import annotations
 
-import asyncio
+import re
+import threading
 import time
-from collections.abc import Callable, Sequence
+import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtest.processes import cpu_seconds
-
-#: Shares of the items at which the summary reports memory.
-MILESTONES = (0.0, 0.25, 0.5, 0.75, 1.0)
+_ENTRIES = re.compile(r"^moderation_verdict_cache_entries(?:\{[^}]*\})? ([0-9.eE+]+)$", re.M)
 
 
-def rss_mb(pid: int) -> float:
+def rss_mib(pid: int) -> float:
     """Resident set size of a process in MiB (Linux /proc; 0.0 where unavailable)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+                return round(int(line.split()[1]) / 1024, 1)
     except (OSError, ValueError, IndexError):
-        return 0.0
+        pass
     return 0.0
 
 
-@dataclass(frozen=True)
-class Sample:
-    at_s: float
-    completed: int
-    rss_mb: tuple[float, ...]
+def cache_entries(web_port: int) -> int | None:
+    """The worker's verdict cache size from its /metrics page (None: not reported)."""
+    url = f"http://127.0.0.1:{web_port}/metrics"
+    try:
+        with urllib.request.urlopen(url, timeout=2) as answer:
+            page = answer.read().decode()
+    except OSError:
+        return None
+    found = _ENTRIES.findall(page)
+    return int(sum(float(value) for value in found)) if found else None
 
 
 @dataclass
-class Usage:
-    """Samples of the processes ``pids`` while ``progress()`` counts finished items."""
+class Sample:
+    second: float
+    cache_entries: int | None
+    rss_mib: float
 
-    pids: Sequence[int]
-    progress: Callable[[], int]
+
+@dataclass
+class FootprintSampler:
+    """Samples ``(pid, web_port)`` workers every ``interval_s`` until stopped."""
+
+    workers: list[tuple[int, int]]
+    interval_s: float = 5.0
     samples: list[Sample] = field(default_factory=list)
-    cpu_start: tuple[float, ...] = ()
-    cpu_end: tuple[float, ...] = ()
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _started: float = field(default_factory=time.monotonic)
 
-    def sample(self) -> None:
+    def sample(self, started: float) -> None:
+        entries = [cache_entries(port) for _, port in self.workers]
+        known = [n for n in entries if n is not None]
         self.samples.append(
-            Sample(time.monotonic(), self.progress(), tuple(rss_mb(p) for p in self.pids))
+            Sample(
+                round(time.monotonic() - started, 1),
+                sum(known) if known else None,
+                round(sum(rss_mib(pid) for pid, _ in self.workers), 1),
+            )
         )
 
-    def start(self) -> None:
-        self.cpu_start = tuple(cpu_seconds(p) for p in self.pids)
-        self.sample()
+    def start(self) -> FootprintSampler:
+        self._started = time.monotonic()
 
-    def stop(self) -> None:
-        self.cpu_end = tuple(cpu_seconds(p) for p in self.pids)
-        self.sample()
+        def loop() -> None:
+            self.sample(self._started)
+            while not self._stop.wait(self.interval_s):
+                self.sample(self._started)
 
-    async def watch(self, interval_s: float = 0.5) -> None:
-        """Sample until cancelled."""
-        while True:
-            await asyncio.sleep(interval_s)
-            self.sample()
+        self._thread = threading.Thread(target=loop, name="footprint", daemon=True)
+        self._thread.start()
+        return self
 
-    def cpu_s(self) -> list[float]:
-        """CPU seconds each process used between ``start`` and ``stop``."""
-        return [
-            round(end - begin, 3) for begin, end in zip(self.cpu_start, self.cpu_end, strict=True)
-        ]
-
-    def summary(self, items: int) -> dict[str, Any]:
-        """CPU per process, and each process's RSS when each milestone share of items was done."""
-        rss: dict[str, list[float]] = {}
-        for share in MILESTONES:
-            wanted = share * items
-            reached = next((s for s in self.samples if s.completed >= wanted), None)
-            if reached is not None:
-                rss[f"{share:.0%}"] = [round(mb, 1) for mb in reached.rss_mb]
-        return {"cpu_s": self.cpu_s(), "rss_mb": rss}
+    def stop(self) -> dict[str, Any]:
+        """Stop sampling (one last sample) and summarise: first, middle, last, peak."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self.sample(self._started)
+        return summarise(self.samples)
 
 
-def rss_growth(summary: dict[str, Any]) -> float | None:
-    """Largest RSS growth of any worker from half of the items to all of them, as a share."""
-    rss = summary.get("rss_mb", {})
-    half, end = rss.get("50%"), rss.get("100%")
-    if not half or not end:
-        return None
-    growth = [(b - a) / a for a, b in zip(half, end, strict=True) if a > 0]
-    return round(max(growth), 4) if growth else None
+def summarise(samples: list[Sample]) -> dict[str, Any]:
+    if not samples:
+        return {}
+    picks = {"first": samples[0], "middle": samples[len(samples) // 2], "last": samples[-1]}
+    return {
+        **{
+            name: {"second": s.second, "cache_entries": s.cache_entries, "rss_mib": s.rss_mib}
+            for name, s in picks.items()
+        },
+        "peak_rss_mib": max(s.rss_mib for s in samples),
+        "peak_cache_entries": max((s.cache_entries or 0) for s in samples),
+        "samples": len(samples),
+    }

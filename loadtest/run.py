@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtest import kafka_io, measure, processes, resources
+from loadtest import kafka_io, measure, processes
+from loadtest.resources import FootprintSampler
 from loadtest.scenarios import Scenario, Shape
 from loadtest.traffic import Item, TrafficSpec, generate
 from moderation.devkafka import local_kafka
@@ -39,6 +40,7 @@ class RunConfig:
     batch: bool = False
     batch_delay_s: float = 1.0
     worker_env: dict[str, str] = field(default_factory=dict)
+    class_latency_ms: dict[str, float] = field(default_factory=dict)  # per model class
     timeout_s: float = 150.0
     workdir: Path = Path(".run/loadtest")
 
@@ -84,9 +86,8 @@ async def _drive(
     shape: Shape,
     classify: Any,
     timeout_s: float,
-    observed: measure.Observation | None = None,
 ) -> tuple[measure.Observation, float]:
-    observed = observed if observed is not None else measure.Observation()
+    observed = measure.Observation()
     times = shape.send_times(len(items))
     wanted = {item.request.content_id for item in items}
 
@@ -147,7 +148,9 @@ async def _service(
 ) -> dict[str, Any]:
     suffix = uuid.uuid4().hex[:8]
     topics = _topics(suffix)
-    await kafka_io.create_topics(bootstrap, topics.all(), config.partitions)
+    await kafka_io.create_topics(
+        bootstrap, topics.all(), config.partitions, compacted=topics.compacted()
+    )
     shape = Shape(config.scenario, config.rate)
     trace_file = workdir / "traces.jsonl" if config.trace else None
     outputs = [topics.decisions, topics.human_review, topics.deadletter]
@@ -166,30 +169,31 @@ async def _service(
             trace_file=trace_file,
         )
 
-    observed = measure.Observation()
+    def cpu(children: list[Any]) -> list[float]:
+        return [processes.cpu_seconds(c.pid) for c in children]
+
+    def used(children: list[Any], before: list[float]) -> list[float]:
+        return [round(now - then, 3) for now, then in zip(cpu(children), before, strict=True)]
+
+    def footprint(children: list[Any]) -> FootprintSampler:
+        return FootprintSampler([(c.pid, c.web_port) for c in children]).start()
+
     with ExitStack() as stack:
         if config.scenario is not Scenario.BACKLOG:
             children = stack.enter_context(start())
-            usage = resources.Usage([c.pid for c in children], lambda: len(observed.terminal))
-            usage.start()
-            watcher = asyncio.create_task(usage.watch())
+            sampler = footprint(children)
+            cpu0 = cpu(children)
             observed, lateness = await _drive(
-                bootstrap,
-                topics.requests,
-                outputs,
-                items,
-                shape,
-                classify,
-                config.timeout_s,
-                observed,
+                bootstrap, topics.requests, outputs, items, shape, classify, config.timeout_s
             )
+            cpu_s = used(children, cpu0)
         else:
             # Fill the topic first, then let the worker at it.
+            observed = measure.Observation()
             await kafka_io.publish(bootstrap, topics.requests, items, [0.0] * len(items), observed)
             children = stack.enter_context(start())
-            usage = resources.Usage([c.pid for c in children], lambda: len(observed.terminal))
-            usage.start()
-            watcher = asyncio.create_task(usage.watch())
+            sampler = footprint(children)
+            cpu0 = cpu(children)
             wanted = {item.request.content_id for item in items}
             await kafka_io.collect(
                 bootstrap,
@@ -200,14 +204,13 @@ async def _service(
                 config.timeout_s,
             )
             lateness = 0.0
-        watcher.cancel()
-        usage.stop()
+            cpu_s = used(children, cpu0)
+        worker_footprint = sampler.stop()  # before the workers stop
     summary = _summary(observed, config.scenario, lateness)
-    summary["cpu_ms_per_item"] = round(
-        sum(usage.cpu_s()) * 1000 / max(len(observed.terminal), 1), 3
-    )
-    summary["workers"] = usage.summary(len(items))
+    summary["cpu_ms_per_item"] = round(sum(cpu_s) * 1000 / max(len(observed.terminal), 1), 3)
+    summary["cpu_s_per_worker"] = cpu_s
     summary["prompt_cache"] = prompt_cache(sim.stats())
+    summary["worker_footprint"] = worker_footprint
     if trace_file is not None and trace_file.exists():
         summary["hop_overhead_ms"] = measure.hop_overheads(read_records(trace_file))
     else:
@@ -289,7 +292,9 @@ async def run(config: RunConfig) -> dict[str, Any]:
     with ExitStack() as stack:
         bootstrap = _broker(stack, workdir)
         sim = stack.enter_context(
-            processes.sim_api(config.latency_ms, config.batch_delay_s, workdir)
+            processes.sim_api(
+                config.latency_ms, config.batch_delay_s, workdir, config.class_latency_ms
+            )
         )
         started = time.monotonic()
         result["service"] = await _service(config, bootstrap, sim, items, workdir)
@@ -314,9 +319,8 @@ def cpu_ratio(result: dict[str, Any]) -> float | None:
     baseline = result.get("baseline")
     if not baseline or not baseline["cpu_ms_per_item"]:
         return None
-    return round(
-        float(result["service"]["cpu_ms_per_item"]) / float(baseline["cpu_ms_per_item"]), 3
-    )
+    service = float(result["service"]["cpu_ms_per_item"])
+    return round(service / float(baseline["cpu_ms_per_item"]), 3)
 
 
 def baseline_ratio(result: dict[str, Any]) -> float | None:

@@ -41,12 +41,14 @@ from moderation_contracts.review import (
     Priority,
     ReviewRequest,
 )
+from moderation_contracts.shadow import ShadowComparison, ShadowSide, ShadowStage
 from moderation_contracts.topics import (
     DEAD_LETTERS,
     DECISIONS,
     HUMAN_DECISIONS,
     HUMAN_REVIEW,
     REQUESTS,
+    SHADOW,
     SONNET_REVIEW,
     TOPICS,
     Party,
@@ -68,6 +70,7 @@ __all__ = [
     "SCHEMA_MAJOR",
     "SCHEMA_MINOR",
     "SCHEMA_VERSION",
+    "SHADOW",
     "SONNET_REVIEW",
     "TOPICS",
     "Attachment",
@@ -97,6 +100,9 @@ __all__ = [
     "RequestContext",
     "ReviewRequest",
     "Severity",
+    "ShadowComparison",
+    "ShadowSide",
+    "ShadowStage",
     "Source",
     "Tier",
     "TierCost",

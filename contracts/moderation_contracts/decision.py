@@ -63,9 +63,23 @@ class Decision(Payload):
     )
     policy_version: Identifier | None = None
     models: list[Identifier] = Field(
-        default_factory=list, max_length=MAX_MODELS, description="Model ids used, in call order."
+        default_factory=list,
+        max_length=MAX_MODELS,
+        description="Model ids whose verdicts decided the item, in call order (cached ones too).",
+    )
+    from_cache: bool = Field(
+        default=False,
+        description="A verdict behind this decision was reused from the verdict cache (no call, "
+        "no cost); models still names the model that made it.",
     )
     cost: CostBreakdown = Field(default_factory=CostBreakdown)
+    config_id: Identifier | None = Field(
+        default=None,
+        description=(
+            "The configuration (models, policy, settings) that decided; differs from the "
+            "baseline's for items a canary rollout routed to a candidate. Added in 1.1."
+        ),
+    )
     trace_id: TraceId | None = None
     submitted_at: UtcDatetime | None = Field(
         default=None, description="From the request; null only when the request was unreadable."

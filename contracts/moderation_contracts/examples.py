@@ -21,6 +21,7 @@ from moderation_contracts.request import (
     RequestContext,
 )
 from moderation_contracts.review import EscalationReason, HumanReviewTask, Priority, ReviewRequest
+from moderation_contracts.shadow import ShadowComparison, ShadowSide, ShadowStage
 from moderation_contracts.verdict import Verdict
 
 T0: Final = datetime(2026, 11, 2, 9, 30, 0, tzinfo=UTC)
@@ -132,7 +133,7 @@ def review_request() -> ReviewRequest:
 def human_review_task() -> HumanReviewTask:
     """The comment in the reviewers' queue."""
     return HumanReviewTask(
-        task_id="c-2026-000123:human:1",
+        task_id="task-5d0c6f0e9a4b7c21e83f1a6d",
         request=request(),
         triage=triage_verdict(),
         review=review_verdict(),
@@ -140,6 +141,8 @@ def human_review_task() -> HumanReviewTask:
         reason="Sonnet confirmed below the auto-action threshold",
         priority=Priority.HIGH,
         review_deadline=T0 + timedelta(hours=4),
+        policy_id="default",
+        policy_version="2026-10-01",
         cost=CostBreakdown().add(triage_cost()).add(review_cost()),
         trace_id=TRACE_ID,
         created_at=T0 + timedelta(seconds=4),
@@ -181,6 +184,7 @@ def final_decision() -> Decision:
         policy_version="2026-10-01",
         models=["claude-haiku-4-5", "claude-sonnet-4-6"],
         cost=CostBreakdown().add(triage_cost()).add(review_cost()),
+        config_id="baseline",
         trace_id=TRACE_ID,
         submitted_at=T0,
         decided_at=T0 + timedelta(minutes=42),
@@ -192,7 +196,7 @@ def human_decision() -> HumanDecision:
     return HumanDecision(
         content_id="c-2026-000123",
         tenant_id="acme",
-        task_id="c-2026-000123:human:1",
+        task_id="task-5d0c6f0e9a4b7c21e83f1a6d",
         reviewer_id="rev-7",
         action=HumanAction.REMOVE,
         categories=[CategoryScore(category="harassment/threatening", severity=Severity.HIGH)],
@@ -218,6 +222,40 @@ def dead_letter() -> DeadLetter:
     )
 
 
+def shadow_comparison() -> ShadowComparison:
+    """A candidate triage model that clears what production flagged."""
+    flagged = triage_verdict().categories
+    return ShadowComparison(
+        content_id="c-2026-000123",
+        tenant_id="acme",
+        stage=ShadowStage.TRIAGE,
+        policy_version="2026-10-01",
+        production=ShadowSide(
+            config_id="baseline",
+            model="claude-haiku-4-5",
+            outcome="judged",
+            flagged=True,
+            categories=flagged,
+            flagged_categories=[score.category for score in flagged],
+            route="review",
+            cost_usd=0.00091,
+            latency_ms=412.0,
+        ),
+        candidate=ShadowSide(
+            config_id="haiku-next",
+            model="claude-haiku-5-5",
+            outcome="judged",
+            flagged=False,
+            route="allow",
+            cost_usd=0.00074,
+            latency_ms=365.5,
+        ),
+        agree=False,
+        flips=[score.category for score in flagged],
+        compared_at=T0 + timedelta(seconds=2),
+    )
+
+
 def examples() -> dict[str, Payload]:
     """One example per published schema name (the final decision stands for decisions)."""
     items: list[Payload] = [
@@ -227,6 +265,7 @@ def examples() -> dict[str, Payload]:
         final_decision(),
         human_decision(),
         dead_letter(),
+        shadow_comparison(),
     ]
     return {type(item).schema_name: item for item in items}
 
@@ -242,4 +281,5 @@ def all_examples() -> list[Payload]:
         final_decision(),
         human_decision(),
         dead_letter(),
+        shadow_comparison(),
     ]

@@ -69,6 +69,8 @@ class EscalationReason(StrEnum):
     """A model tier was unavailable and the policy fails closed."""
     POLICY_REQUIRES_HUMAN = "policy_requires_human"
     """The policy sends this category or action to humans regardless of the models."""
+    ITEM_REJECTED_BY_API = "item_rejected_by_api"
+    """The API refused this item (e.g. an image it cannot fetch or decode, an oversized request)."""
 
 
 class Priority(StrEnum):
@@ -104,6 +106,12 @@ class HumanReviewTask(Payload):
     max_message_bytes: ClassVar[int] = MAX_INTERNAL_MESSAGE_BYTES
 
     task_id: Identifier = Field(description="Unique per task; echoed in the human decision.")
+    generation: int = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="0 for the first task of an item; +1 each time a reviewer escalates it.",
+    )
     request: ModerationRequest
     triage: Verdict | None = Field(default=None, description="Haiku's verdict, if any.")
     review: Verdict | None = Field(default=None, description="Sonnet's verdict, if any.")
@@ -111,6 +119,12 @@ class HumanReviewTask(Payload):
     reason: Reason | None = Field(default=None, description="Free-text detail for the reviewer.")
     priority: Priority = Priority.NORMAL
     review_deadline: UtcDatetime = Field(description="Decide before this time (UTC).")
+    policy_id: Identifier | None = Field(
+        default=None, description="The effective policy the item is judged under (set since 1.1)."
+    )
+    policy_version: Identifier | None = Field(
+        default=None, description="Its version (set since 1.1); the final decision carries both."
+    )
     cost: CostBreakdown = Field(default_factory=CostBreakdown)
     trace_id: TraceId | None = None
     created_at: UtcDatetime = Field(default_factory=utc_now)

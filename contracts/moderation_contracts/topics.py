@@ -13,6 +13,7 @@ from moderation_contracts.human import HumanDecision
 from moderation_contracts.internal import FinalizeEvent, FinalizeState
 from moderation_contracts.request import ModerationRequest
 from moderation_contracts.review import HumanReviewTask, ReviewRequest
+from moderation_contracts.shadow import ShadowComparison
 
 
 class Party(StrEnum):
@@ -29,7 +30,7 @@ class Party(StrEnum):
     REVIEWER_TOOLS = "reviewer-tools"
     """The trust-and-safety review queue application."""
     OPERATORS = "operators"
-    """SREs inspecting and replaying dead letters."""
+    """SREs inspecting and replaying dead letters, and comparing shadow verdicts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +114,18 @@ DEAD_LETTERS: Final = TopicSpec(
     description="Messages that could not be processed, kept whole with the error for replay.",
 )
 
+SHADOW: Final = TopicSpec(
+    key="shadow",
+    name="moderation.shadow.v1",
+    payload=ShadowComparison,
+    producers=(Party.TRIAGE, Party.REVIEW),
+    consumers=(Party.OPERATORS,),
+    description=(
+        "Shadow mode: the production verdict beside a candidate configuration's, for a sample "
+        "of items. Read by `moderation shadow report`; never by the pipeline."
+    ),
+)
+
 FINALIZE_EVENTS: Final = TopicSpec(
     key="finalize_events",
     name="moderation.internal.finalize-events.v1",
@@ -148,6 +161,7 @@ TOPICS: Final[tuple[TopicSpec, ...]] = (
     DECISIONS,
     HUMAN_DECISIONS,
     DEAD_LETTERS,
+    SHADOW,
 )
 """All topics, in the order an item travels."""
 

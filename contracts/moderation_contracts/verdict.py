@@ -40,6 +40,10 @@ class Verdict(ContractModel):
     )
     latency_ms: float | None = Field(default=None, ge=0.0)
     response_id: Identifier | None = Field(default=None, description="The API's message id.")
+    config_id: Identifier | None = Field(
+        default=None,
+        description="The configuration that judged (canary rollouts; null before contract 1.1).",
+    )
     from_cache: bool = Field(
         default=False, description="Reused from the verdict cache (same content and policy)."
     )

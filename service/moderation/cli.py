@@ -10,6 +10,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from importlib import metadata
+
+from moderation.cli_errors import explain
 
 # (where the command hangs, module with a ``register`` function)
 _TOP_LEVEL: tuple[str, ...] = (
@@ -17,8 +20,11 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.telemetry.cli",
     "moderation.demo.cli",
     "moderation.deadletter.cli",
+    "moderation.evaluation.cli",
+    "moderation.rollout.cli",
+    "moderation.console.cli",
 )
-_DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli")
+_DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli", "moderation.demo.tryout")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Streaming content moderation on Kafka: Claude Haiku triage, Sonnet review, "
         "human review, final decisions.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module in _TOP_LEVEL:
         importlib.import_module(module).register(commands)
@@ -41,9 +48,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    try:
+        return metadata.version("moderation")
+    except metadata.PackageNotFoundError:  # running from a source tree without install
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    status: int = args.handler(args)
+    try:
+        status: int = args.handler(args)
+    except Exception as error:
+        explained = explain(error)
+        if explained is None:
+            raise
+        print(explained.line, file=sys.stderr)
+        return explained.status
     return status
 
 

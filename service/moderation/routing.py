@@ -5,6 +5,7 @@
 | triage | judged, nothing crosses a threshold    | ALLOW (decided_by haiku)                 |
 | triage | judged, flagged                        | REVIEW (+ pending_review decision)       |
 | triage | refused / invalid after retry          | REVIEW (one tier up)                     |
+| triage | item rejected by the API (400/404/413) | REVIEW (one tier up, with the reason)    |
 | triage | unavailable, policy fails closed       | HUMAN (tier_unavailable)                 |
 | triage | unavailable, policy fails open         | ALLOW (decided_by fallback, marked)      |
 | review | judged, no category / all below clear  | ALLOW (decided_by sonnet; overturn)      |
@@ -12,7 +13,12 @@
 | review | judged, flagged                        | HUMAN (flagged_confirmed)                |
 | review | judged, unsure (listed, not flagged)   | HUMAN (review_unsure)                    |
 | review | refused / invalid after retry          | HUMAN (model_refused / invalid_output)   |
+| review | item rejected by the API               | HUMAN (item_rejected_by_api)             |
 | review | unavailable                            | fail mode: HUMAN or ALLOW (fallback)     |
+
+Only "unavailable" (timeouts, 429/5xx after retries, an open circuit) may fail open. An error
+that belongs to the item never does; a configuration failure (401/402/403) never reaches this
+table: the worker stops taking work instead.
 """
 
 from __future__ import annotations
@@ -68,6 +74,8 @@ def route_triage(judgement: Judgement, policy: Policy) -> Routing:
         return _fail(policy, Tier.HAIKU, judgement)
     if judgement.kind is JudgementKind.REFUSED:
         return Routing(Route.REVIEW, Tier.HAIKU, f"haiku {judgement.detail}")
+    if judgement.kind is JudgementKind.REJECTED:
+        return Routing(Route.REVIEW, Tier.HAIKU, judgement.detail)
     if judgement.kind is JudgementKind.INVALID or judgement.verdict is None:
         return Routing(Route.REVIEW, Tier.HAIKU, "haiku output invalid after one retry")
     flagged = policy.flagged(judgement.verdict.categories)
@@ -86,6 +94,13 @@ def route_review(judgement: Judgement, policy: Policy) -> Routing:
             f"sonnet {judgement.detail}",
             EscalationReason.MODEL_REFUSED,
             Priority.HIGH,
+        )
+    if judgement.kind is JudgementKind.REJECTED:
+        return Routing(
+            Route.HUMAN,
+            Tier.SONNET,
+            judgement.detail,
+            EscalationReason.ITEM_REJECTED_BY_API,
         )
     if judgement.kind is JudgementKind.INVALID or judgement.verdict is None:
         return Routing(

@@ -7,14 +7,27 @@ standard names: ``KAFKA_BOOTSTRAP_SERVERS``, ``ANTHROPIC_API_KEY``, ``ANTHROPIC_
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from moderation.pricing import ModelPrice, PriceTable, UnknownModelError
 from moderation_contracts import topics as contract_topics
+
+MIN_THINKING_BUDGET = 1024
+"""The API's smallest extended-thinking budget."""
 
 
 class Stage(StrEnum):
@@ -47,6 +60,9 @@ class TopicNames(BaseModel):
     deadletter: str = Field(
         default=contract_topics.DEAD_LETTERS.name, description="output: what could not be processed"
     )
+    shadow: str = Field(
+        default=contract_topics.SHADOW.name, description="output: shadow-mode comparisons"
+    )
     finalize_events: str = Field(
         default=contract_topics.FINALIZE_EVENTS.name,
         description="internal: tasks and reviewers' decisions re-keyed by the service",
@@ -64,6 +80,7 @@ class TopicNames(BaseModel):
             self.decisions,
             self.human_decisions,
             self.deadletter,
+            self.shadow,
             self.finalize_events,
             self.finalize_state,
         )
@@ -73,17 +90,45 @@ class TopicNames(BaseModel):
         return (self.finalize_state,)
 
 
+class PriceOverride(BaseModel):
+    """USD per million tokens, for a model the packaged price table does not list."""
+
+    input: Decimal = Field(ge=0)
+    output: Decimal = Field(ge=0)
+    cache_read: Decimal | None = Field(default=None, ge=0, description="default: input x 0.1")
+    batch_discount: Decimal = Field(default=Decimal("0.5"), ge=0, le=1)
+
+    def model_price(self) -> ModelPrice:
+        cache_read = self.cache_read if self.cache_read is not None else self.input / 10
+        return ModelPrice(
+            input=self.input,
+            output=self.output,
+            cache_write_5m=self.input * Decimal("1.25"),
+            cache_write_1h=self.input * 2,
+            cache_read=cache_read,
+            batch_discount=self.batch_discount,
+        )
+
+
 class ModelTier(BaseModel):
     """One LLM tier: which model, how much work in flight, how long a call may take."""
 
     model: str
+    price: PriceOverride | None = Field(
+        default=None,
+        description="for a model the price table lacks: __PRICE__INPUT, __PRICE__OUTPUT (USD/Mtok)",
+    )
     max_in_flight: int = Field(default=64, ge=1, le=4096)
-    max_tokens: int = Field(default=512, ge=64)
+    max_tokens: int = Field(
+        default=512, ge=64, description="output token limit per call, extended thinking included"
+    )
     timeout_s: float = Field(default=15.0, gt=0, description="per attempt; SDK retries add up")
     max_retries: int = Field(
         default=2, ge=0, le=5, description="retries on 429/5xx/timeouts (the gateway's; SDK's off)"
     )
-    thinking_budget: int = Field(default=0, ge=0, description="0 = no extended thinking")
+    thinking_budget: int = Field(
+        default=0, ge=0, description="0 = no extended thinking; else >= 1024 and < max_tokens"
+    )
     call_budget_s: float = Field(
         default=20.0, gt=0, description="one call with all its retries and waits; < item deadline"
     )
@@ -190,13 +235,28 @@ class Settings(BaseSettings):
     topic_replication: int = Field(
         default=1, ge=1, le=7, description="replication factor of topics the worker creates"
     )
+    topic_min_insync_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=7,
+        description="min.insync.replicas of topics the worker creates; <= topic_replication",
+    )
     triage: TriageTier = TriageTier()
     review: ReviewTier = ReviewTier()
     finalize: FinalizeTier = FinalizeTier()
     policy_file: Path | None = Field(
         default=None, description="YAML policy overrides and per-tenant policies"
     )
+    policy_reload_interval_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="how often the policy file is checked for changes (0 = only on SIGHUP)",
+    )
     kafka: KafkaSecurity = KafkaSecurity()
+    content_hash_key: SecretStr | None = Field(
+        default=None,
+        description="HMAC key of content hashes on spans (secret; unset: random per process)",
+    )
     web_port: int = Field(
         default=6066, ge=0, le=65535, description="/livez, /readyz, /metrics (0 = off)"
     )
@@ -262,6 +322,52 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _insync_fits_replication(self) -> Settings:
+        if self.topic_min_insync_replicas > self.topic_replication:
+            raise ValueError(
+                f"MODERATION_TOPIC_MIN_INSYNC_REPLICAS={self.topic_min_insync_replicas} exceeds "
+                f"MODERATION_TOPIC_REPLICATION={self.topic_replication}: acks=all writes would fail"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _models_are_usable(self) -> Settings:
+        """Every tier's model is priced and its thinking budget is one the API accepts."""
+        table = PriceTable.default()
+        for name, tier in (("triage", self.triage), ("review", self.review)):
+            env = f"MODERATION_{name.upper()}__"
+            if tier.price is None:
+                try:
+                    table.resolve(tier.model)
+                except UnknownModelError:
+                    raise ValueError(
+                        f"{env}MODEL={tier.model!r} has no price in the price table "
+                        f"(priced: {', '.join(table.models)}); set {env}PRICE__INPUT and "
+                        f"{env}PRICE__OUTPUT (USD per million tokens) to use it"
+                    ) from None
+            budget = tier.thinking_budget
+            if budget and budget < MIN_THINKING_BUDGET:
+                raise ValueError(
+                    f"{env}THINKING_BUDGET={budget} is below the API's minimum of "
+                    f"{MIN_THINKING_BUDGET} (0 turns extended thinking off)"
+                )
+            if budget and budget >= tier.max_tokens:
+                raise ValueError(
+                    f"{env}THINKING_BUDGET={budget} must be below {env}MAX_TOKENS="
+                    f"{tier.max_tokens} (the budget is part of max_tokens)"
+                )
+        return self
+
+    def price_table(self) -> PriceTable:
+        """The packaged price table plus the prices configured for unlisted models."""
+        extra = {
+            tier.model: tier.price.model_price()
+            for tier in (self.triage, self.review)
+            if tier.price is not None
+        }
+        return PriceTable.default().with_models(extra) if extra else PriceTable.default()
+
+    @model_validator(mode="after")
     def _revoke_fits_the_rebalance(self) -> Settings:
         if self.revoke_timeout_s >= self.rebalance_timeout_s / 2:
             raise ValueError(
@@ -279,3 +385,13 @@ class Settings(BaseSettings):
         """The effective settings for the start-up log; secrets print as '**********'."""
         dumped: dict[str, Any] = self.model_dump(mode="json")
         return dumped
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per problem, naming the setting; never the input (it may hold secrets)."""
+    lines = []
+    for problem in error.errors(include_url=False, include_input=False):
+        where = ".".join(str(part) for part in problem["loc"])
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"{where}: {message}" if where else message)
+    return lines

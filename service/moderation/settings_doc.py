@@ -27,8 +27,6 @@ _FALLBACK = {
     "backoff_max_s": "longest backoff between retries",
     "enabled": "turn this feature on or off",
     "poll_interval_s": "how often a submitted batch is polled",
-    "scope": "global: every worker reads every entry; partitioned: only its partitions'",
-    "table": "name of the faust table (its changelog topic is <group>-<table>-changelog)",
 }
 
 
@@ -63,10 +61,13 @@ def rows(model: type[BaseModel] = Settings, prefix: str = "MODERATION_") -> Iter
 def _sections() -> Iterator[str]:
     from moderation.batch.settings import BatchSettings
     from moderation.cache.settings import VerdictCacheSettings
+    from moderation.rollout.settings import CanarySettings, ShadowSettings
 
     yield from rows()
     yield from rows(VerdictCacheSettings, "MODERATION_VERDICT_CACHE__")
     yield from rows(BatchSettings, "MODERATION_BATCH__")
+    yield from rows(ShadowSettings, "MODERATION_SHADOW__")
+    yield from rows(CanarySettings, "MODERATION_CANARY__")
 
 
 def table() -> str:

@@ -83,15 +83,20 @@ class Worker:
     web_port: int
     process: subprocess.Popen[bytes] | None = None
 
+    def launch(self) -> subprocess.Popen[bytes]:
+        """Start the process without waiting for it to be ready."""
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "moderation.cli", "worker"],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        return self.process
+
     def start(self, ready_timeout: float = 60.0) -> Worker:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "moderation.cli", "worker"],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        self.process = self.launch()
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

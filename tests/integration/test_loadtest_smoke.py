@@ -23,6 +23,7 @@ SERVICE_FIELDS = {
     "verdict_cache_hit_ratio",
     "cost",
     "timeline",
+    "worker_footprint",
 }
 
 
@@ -39,7 +40,7 @@ def test_backlog_scenario_prints_the_table_and_writes_the_result(
     assert "service / baseline" in done.stdout
     assert "ratio to naive" in done.stdout
     assert "worker CPU / baseline CPU per item" in done.stdout
-    assert "worker 0 RSS MiB at 0% / 25% / 50% / 75% / 100% of items" in done.stdout
+    assert "verdict cache entries / RSS MiB" in done.stdout
     (result_file,) = tmp_path.glob("backlog-*.json")
     assert result_file.with_suffix(".png").stat().st_size > 1000
     result = json.loads(result_file.read_text())
@@ -49,13 +50,15 @@ def test_backlog_scenario_prints_the_table_and_writes_the_result(
     assert (baseline["completed"], baseline["lost"]) == (300, 0)
     assert result["baseline_ratio"] > 0
     assert result["cpu_ratio"] > 0
-    (worker_cpu,) = service["workers"]["cpu_s"]
+    (worker_cpu,) = service["cpu_s_per_worker"]
     assert worker_cpu > 0
-    assert all(mb > 20 for (mb,) in service["workers"]["rss_mb"].values()), "a Python process"
     assert {"allow", "review_clear", "human", "all"} <= service["latency_ms"].keys()
     assert {"triage", "review"} <= service["hop_overhead_ms"].keys()
     assert service["prompt_cache"]["hit_ratio"] > 0.5, "the cached prefix is read"
     assert service["verdict_cache_hits"] > 0, "exact duplicates are answered from the cache"
+    footprint = service["worker_footprint"]
+    assert 0 < footprint["last"]["cache_entries"] <= 300, "the worker reports its cache size"
+    assert footprint["last"]["rss_mib"] > 20
     cost = service["cost"]
     assert 0 < cost["per_1000_usd"] < cost["naive_per_1000_usd"]
     assert sum(point["completed"] for point in service["timeline"]) == 300

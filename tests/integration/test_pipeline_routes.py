@@ -49,6 +49,10 @@ async def test_every_route_reaches_its_final_decision(pipeline: Pipeline) -> Non
         assert final is not None
         assert (cid, final["status"], final["decided_by"]) == (cid, status, decided_by)
         assert final["trace_id"], "every decision names its trace"
+    for cid, decisions in outcomes.decisions.items():  # pending, fallback and human ones too
+        for made in decisions:
+            assert made["policy_id"] == "default", (cid, made["status"])
+            assert made["policy_version"], (cid, made["status"])
     # A flagged item first tells upstream to hold it, then gives the final word.
     statuses = [d["status"] for d in outcomes.decisions["overturned"]]
     assert statuses == ["pending_review", "allowed"]
@@ -107,7 +111,11 @@ async def test_bad_input_goes_to_the_dead_letter_topic_and_never_blocks(
         "deep": "too_deep",
     }
     # Where content_id and tenant_id could be read, upstream also gets a rejected decision.
-    assert outcomes.final("missing")["status"] == "rejected"  # type: ignore[index]
+    rejected = outcomes.final("missing")
+    assert rejected is not None
+    assert rejected["status"] == "rejected"
+    assert rejected["policy_id"] == "default", "even a rejected request names the policy"
+    assert rejected["policy_version"]
     assert all(outcomes.final(item.content_id)["status"] == "allowed" for item in good)  # type: ignore[index]
 
 

@@ -466,7 +466,7 @@ def _check_chat(span: SpanRecord, content_id: str) -> None:
     assert attributes["gen_ai.operation.name"] == "chat"
     assert attributes["gen_ai.request.model"] == model
     assert attributes["moderation.content_id"] == content_id
-    assert str(attributes["moderation.content_hash"]).startswith("sha256:")
+    assert str(attributes["moderation.content_hash"]).startswith("hmac-sha256:")
     if span["status"]["code"] == "ERROR":
         assert attributes["error.type"]
         assert "gen_ai.usage.cost" not in attributes

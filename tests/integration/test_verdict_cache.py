@@ -1,8 +1,10 @@
-"""Verdict cache end to end: identical content is judged once, also across a worker restart."""
+"""Verdict cache end to end: identical content is judged once per worker; a decision from the
+cache names the model and says so; the cache lives in the worker's memory (bounded)."""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 
 from pipeline_harness import Outcomes, Pipeline, collect, publish, request
@@ -46,6 +48,13 @@ async def test_duplicates_cost_nothing_while_the_worker_runs(
         assert (reused["status"], reused["decided_by"]) == (made["status"], made["decided_by"])
         assert _calls(reused) == 0
         assert reused["cost"]["total_usd"] == 0
+        assert reused["from_cache"] is True
+        assert made["from_cache"] is False
+        assert reused["models"] == made["models"], "the models that made the verdicts"
+    gauge = r'moderation_verdict_cache_entries\{moderation_tier="all"[^}]*\} (\S+)'
+    entries = re.search(gauge, worker.metrics())
+    assert entries is not None
+    assert float(entries[1]) == 3  # clean (haiku), flagged (haiku, sonnet)
 
     # The cache lives in the worker's memory: a restarted worker judges copies once again.
     assert await asyncio.to_thread(worker.stop) == 0
@@ -66,10 +75,8 @@ async def test_with_the_cache_off_every_copy_is_judged(pipeline: Pipeline) -> No
 async def test_two_workers_give_copies_the_same_decision(pipeline: Pipeline) -> None:
     """With two workers every copy still gets the original's decision; hits are partial.
 
-    Each worker's table holds what it wrote and what it restored at start; live updates from
-    the other worker do not arrive (faust-streaming issue #283, GlobalTable with several
-    instances), so a copy judged on the other worker pays once more. loadtest/README.md has
-    the figures.
+    Each worker caches what it judged itself, in memory: a copy that lands on the other worker
+    pays once more. loadtest/README.md has the figures.
     """
     token = uuid.uuid4().hex[:8]
     texts = {

@@ -224,6 +224,9 @@ needs them, so `helm template` fails early with one clear message.
 {{- if le (int (include "moderation.terminationGracePeriod" .)) (int .Values.shutdownTimeoutSeconds) }}
 {{- fail "terminationGracePeriodSeconds must be larger than shutdownTimeoutSeconds, or the kubelet kills workers mid-drain" }}
 {{- end }}
+{{- if gt (int .Values.topicMinInsyncReplicas) (int .Values.topicReplication) }}
+{{- fail (printf "topicMinInsyncReplicas (%d) must not exceed topicReplication (%d): acks=all writes would always fail" (int .Values.topicMinInsyncReplicas) (int .Values.topicReplication)) }}
+{{- end }}
 {{- if and .Values.metrics.serviceMonitor.enabled (not .Values.metrics.service.enabled) }}
 {{- fail "metrics.serviceMonitor.enabled needs metrics.service.enabled" }}
 {{- end }}
@@ -271,6 +274,15 @@ Call with (dict "root" $ "stage" "triage").
     secretKeyRef:
       name: {{ $v.anthropic.existingSecret }}
       key: {{ $v.anthropic.secretKey }}
+{{- with $v.contentHashKey }}
+{{- if .existingSecret }}
+- name: MODERATION_CONTENT_HASH_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .existingSecret }}
+      key: {{ .secretKey }}
+{{- end }}
+{{- end }}
 {{- if include "moderation.kafkaSasl" .root }}
 - name: MODERATION_KAFKA__SASL_USERNAME
   valueFrom:

@@ -5,17 +5,18 @@ function; ``VerdictCacheSettings`` reads ``MODERATION_VERDICT_CACHE__*``.
 """
 
 from moderation.cache.judge import Judge
-from moderation.cache.keys import user_turn, verdict_key
-from moderation.cache.settings import CacheScope, VerdictCacheSettings
-from moderation.cache.verdicts import CacheCounters, CachingClassifier, VerdictStore, reused
+from moderation.cache.keys import cacheable, user_turn, verdict_key
+from moderation.cache.settings import VerdictCacheSettings
+from moderation.cache.store import VerdictStore
+from moderation.cache.verdicts import CacheCounters, CachingClassifier, reused
 
 __all__ = [
     "CacheCounters",
-    "CacheScope",
     "CachingClassifier",
     "Judge",
     "VerdictCacheSettings",
     "VerdictStore",
+    "cacheable",
     "reused",
     "user_turn",
     "verdict_key",

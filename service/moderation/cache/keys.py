@@ -1,9 +1,11 @@
 """The verdict cache key: a digest of exactly what the model would be asked about the item.
 
-Two items share a key only when the tier, the model and its limits, the policy (id and
-version, which fix the system prompt and the tool) and the user turn are identical, so a cached
-verdict is the verdict the model would have given. The key holds no content, only a SHA-256
-digest. Only the user turn is built here: the system prompt follows from the policy version.
+Two items share a key only when the tier, the model and its limits, the policy's content (its
+fingerprint: an edited policy under the same declared version gets new keys) and the user turn
+are identical, so a cached verdict is the verdict the model would have given. Items that point
+at images by URL are never cached (:func:`cacheable`): the bytes behind a URL can change while
+the URL string stays the same. Inline images are part of the user turn, so their bytes are in
+the digest. The key holds no content, only SHA-256 digests.
 """
 
 from __future__ import annotations
@@ -18,7 +20,12 @@ from moderation.policy import Policy
 from moderation.prompts import review_messages, triage_messages
 from moderation_contracts import ModerationRequest, Tier, Verdict
 
-KEY_VERSION = "v1"
+KEY_VERSION = "v2"
+
+
+def cacheable(request: ModerationRequest) -> bool:
+    """False when an attachment is a URL: what it points at is not part of the request."""
+    return all(attachment.url is None for attachment in request.attachments)
 
 
 def user_turn(
@@ -30,10 +37,17 @@ def user_turn(
     return review_messages(request, triage, reason)
 
 
-def verdict_key(config: TierConfig, policy: Policy, messages: Sequence[Mapping[str, Any]]) -> str:
-    """``v1:<tier>:<policy id>:<policy version>:<sha256 of model, limits and messages>``."""
+def verdict_key(
+    config: TierConfig,
+    policy: Policy,
+    messages: Sequence[Mapping[str, Any]],
+    policy_fingerprint: str | None = None,
+) -> str:
+    """``v2:<tier>:<model>:<policy id>:<policy version>:<sha256 of policy content, limits and
+    messages>``. Pass ``policy_fingerprint`` when it is already known (it costs a hash)."""
     digest = hashlib.sha256()
-    for part in (config.model, str(config.max_tokens), str(config.thinking_budget)):
+    fingerprint = policy_fingerprint or policy.fingerprint
+    for part in (fingerprint, str(config.max_tokens), str(config.thinking_budget)):
         digest.update(part.encode())
         digest.update(b"\x1f")
     digest.update(
@@ -41,5 +55,5 @@ def verdict_key(config: TierConfig, policy: Policy, messages: Sequence[Mapping[s
             list(messages), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode()
     )
-    tier = config.tier.value
-    return f"{KEY_VERSION}:{tier}:{policy.policy_id}:{policy.version}:{digest.hexdigest()}"
+    head = ":".join((KEY_VERSION, config.tier.value, config.model, policy.policy_id))
+    return f"{head}:{policy.version}:{digest.hexdigest()}"

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class CacheScope(StrEnum):
-    GLOBAL = "global"  # every worker reads every entry (faust GlobalTable)
-    PARTITIONED = "partitioned"  # a worker reads the entries of the partitions it owns
 
 
 class VerdictCacheSettings(BaseSettings):
@@ -19,6 +12,10 @@ class VerdictCacheSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MODERATION_VERDICT_CACHE__", extra="ignore")
 
     enabled: bool = True
-    scope: CacheScope = CacheScope.GLOBAL
-    table: str = Field(default="verdict-cache", pattern=r"^[a-z][a-z0-9-]{0,48}$")
+    max_entries: int = Field(
+        default=50_000, ge=1, le=10_000_000, description="per worker; least recently used go"
+    )
+    max_age_s: float = Field(
+        default=3600.0, gt=0, description="a verdict older than this is asked for again"
+    )
     review: bool = Field(default=True, description="also cache the review tier's verdicts")

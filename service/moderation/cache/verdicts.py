@@ -1,34 +1,29 @@
 """Reuse a verdict for identical content under the same policy instead of paying twice.
 
 ``CachingClassifier`` wraps a tier's classifier. Before a model call it looks the item's
-:func:`~moderation.cache.keys.verdict_key` up in a store (a faust table backed by a compacted
-changelog topic in the worker, so entries survive restarts; a dict in tests). Identical items
-that arrive while the first is still being judged wait for that call instead of making their
-own ("single flight"). Only clean judgements are stored: refusals, invalid output and
-unavailable tiers are never cached, so the escalation ladder runs again for them.
+:func:`~moderation.cache.keys.verdict_key` up in a :class:`~moderation.cache.store.VerdictStore`
+(in-process, bounded by size and age). Identical items that arrive while the first is still
+being judged wait for that call instead of making their own ("single flight"). Only clean
+judgements are stored: refusals, invalid output, rejected items and unavailable tiers are never
+cached, so the escalation ladder runs again for them. Items with URL images are never cached.
+A reused verdict keeps the model that made it and says ``from_cache``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import ValidationError
 
 from moderation.cache.judge import Judge
-from moderation.cache.keys import user_turn, verdict_key
+from moderation.cache.keys import cacheable, user_turn, verdict_key
+from moderation.cache.store import VerdictStore
 from moderation.llm.classify import Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
 from moderation.policy import Policy
 from moderation_contracts import ModerationRequest, Verdict
 
 _log = logging.getLogger(__name__)
-
-VerdictStore = MutableMapping[str, Any]
-"""key -> Verdict JSON (a dict); a faust Table in the worker, a dict in tests."""
 
 
 @dataclass
@@ -39,7 +34,7 @@ class CacheCounters:
     shared: int = 0  # answered by an identical item's call that was still in flight
     misses: int = 0
     stored: int = 0
-    unreadable: int = 0
+    uncacheable: int = 0  # URL images: never looked up, never stored
 
     @property
     def lookups(self) -> int:
@@ -63,7 +58,22 @@ class CachingClassifier:
         self._inner = inner
         self._store = store
         self._pending: dict[str, asyncio.Future[Judgement]] = {}
+        self._fingerprints: dict[int, tuple[Policy, str]] = {}
         self.counters = CacheCounters()
+
+    @property
+    def store(self) -> VerdictStore:
+        return self._store
+
+    def _fingerprint(self, policy: Policy) -> str:
+        """The policy's content hash, computed once per policy object (bounded memo)."""
+        known = self._fingerprints.get(id(policy))
+        if known is None or known[0] is not policy:
+            if len(self._fingerprints) >= 256:  # reloaded books bring new policy objects
+                self._fingerprints.clear()
+            known = (policy, policy.fingerprint)
+            self._fingerprints[id(policy)] = known
+        return known[1]
 
     @property
     def config(self) -> TierConfig:
@@ -83,9 +93,14 @@ class CachingClassifier:
         triage: Verdict | None = None,
         reason: str = "",
     ) -> Judgement:
+        if not cacheable(request):
+            self.counters.uncacheable += 1
+            return await self._inner.classify(
+                request, policy, context, triage=triage, reason=reason
+            )
         messages = user_turn(self.config.tier, request, triage, reason)
-        key = verdict_key(self.config, policy, messages)
-        cached = self._lookup(key)
+        key = verdict_key(self.config, policy, messages, self._fingerprint(policy))
+        cached = self._store.get(key)
         if cached is not None:
             self.counters.hits += 1
             return reused(cached)
@@ -126,21 +141,9 @@ class CachingClassifier:
         if owner:
             future.set_result(judgement)
         if judgement.kind is JudgementKind.JUDGED and judgement.verdict is not None:
-            self._store[key] = judgement.verdict.model_dump(mode="json")
+            self._store.put(key, judgement.verdict)
             self.counters.stored += 1
         return judgement
-
-    def _lookup(self, key: str) -> Verdict | None:
-        raw = self._store.get(key)
-        if raw is None:
-            return None
-        try:
-            return Verdict.model_validate(raw)
-        except ValidationError:
-            # An entry written by an incompatible version: ask the model again, overwrite it.
-            self.counters.unreadable += 1
-            _log.warning("verdict cache entry %s does not validate; ignoring it", key[:40])
-            return None
 
 
 def _settled(future: asyncio.Future[Judgement]) -> Verdict | None:

@@ -1,44 +1,34 @@
-"""How the worker builds the verdict cache: an in-process, size-bounded store.
-
-Entries live in the worker's memory only (the stage inputs are read by the service's own
-consumer, so faust tables are not used); a restarted worker starts with an empty cache.
-"""
+"""How the worker builds the verdict cache: one bounded in-process store per worker, shared by
+the tiers it runs (keys name the tier and model, so they never collide)."""
 
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
-from typing import Any
 
 from moderation.cache.judge import Judge
 from moderation.cache.settings import VerdictCacheSettings
-from moderation.cache.verdicts import CachingClassifier, VerdictStore
+from moderation.cache.store import VerdictStore
+from moderation.cache.verdicts import CachingClassifier
+from moderation.telemetry import Metrics
 
 _log = logging.getLogger(__name__)
 
-MAX_ENTRIES = 100_000
 
-
-class BoundedStore(OrderedDict[str, Any]):
-    """A dict that forgets its least recently written entries beyond ``limit``."""
-
-    def __init__(self, limit: int = MAX_ENTRIES) -> None:
-        super().__init__()
-        self.limit = limit
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        super().__setitem__(key, value)
-        self.move_to_end(key)
-        while len(self) > self.limit:
-            self.popitem(last=False)
-
-
-def verdict_table(settings: VerdictCacheSettings) -> VerdictStore | None:
-    """The verdict store, or None when the cache is off."""
+def verdict_store(
+    settings: VerdictCacheSettings, metrics: Metrics | None = None
+) -> VerdictStore | None:
+    """The worker's verdict store, or None when the cache is off; its size is a gauge."""
     if not settings.enabled:
         return None
-    _log.info("verdict cache on (in process, up to %d entries)", MAX_ENTRIES)
-    return BoundedStore()
+    store = VerdictStore(settings.max_entries, settings.max_age_s)
+    if metrics is not None:
+        metrics.register_cache_size("all", store.__len__)
+    _log.info(
+        "verdict cache on (in-process, up to %d entries, %.0fs each)",
+        settings.max_entries,
+        settings.max_age_s,
+    )
+    return store
 
 
 def cached(judge: Judge, store: VerdictStore | None) -> Judge:

@@ -1,10 +1,9 @@
-"""``moderation deadletter replay``: put chosen dead letters back on their topic after a fix."""
+"""``moderation deadletter inspect`` and ``replay``: list dead letters; put chosen ones back."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 from typing import Any
 
 from moderation.deadletter.replay import REPLAY_HEADER
@@ -29,38 +28,51 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "MODERATION_TOPICS__DEADLETTER."
         ),
     )
-    replay.add_argument("--error-code", action="append", default=[], help="e.g. unknown_tenant")
-    replay.add_argument("--content-id", action="append", default=[], help="repeatable")
-    replay.add_argument("--tenant-id", action="append", default=[], help="repeatable")
-    replay.add_argument("--source-topic", action="append", default=[], help="repeatable")
-    replay.add_argument("--since", help="failed at or after: 2h, 30m, 7d, or an ISO 8601 time")
-    replay.add_argument("--limit", type=int, help="replay at most this many")
+    _filters(replay, "replay at most this many")
     replay.add_argument("--to-topic", help="publish here instead of each record's source topic")
-    replay.add_argument("--topic", help="the dead-letter topic (default: from settings)")
     replay.add_argument("--dry-run", action="store_true", help="show what would be replayed")
     replay.set_defaults(handler=run_replay)
+    inspect = tools.add_parser(
+        "inspect",
+        help="list dead letters: where, why, from which offset (no content unless asked)",
+        description=(
+            "Read the dead-letter topic from the beginning with a throwaway consumer group "
+            "(nothing is committed) and print one line per dead letter chosen by the filters: "
+            "its partition:offset, error code and message, stage, content and tenant ids, and "
+            "the source topic, partition and offset. The original bytes are printed only with "
+            "--show-payload (they are moderated content). Connection settings as for replay."
+        ),
+    )
+    _filters(inspect, "list at most this many")
+    inspect.add_argument(
+        "--show-payload",
+        action="store_true",
+        help="also print each original value (UTF-8, replacement characters for bad bytes)",
+    )
+    inspect.set_defaults(handler=run_inspect)
 
 
-def run_replay(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
+def _filters(parser: argparse.ArgumentParser, limit_help: str) -> None:
+    parser.add_argument("--error-code", action="append", default=[], help="e.g. unknown_tenant")
+    parser.add_argument("--content-id", action="append", default=[], help="repeatable")
+    parser.add_argument("--tenant-id", action="append", default=[], help="repeatable")
+    parser.add_argument("--source-topic", action="append", default=[], help="repeatable")
+    parser.add_argument("--since", help="failed at or after: 2h, 30m, 7d, or an ISO 8601 time")
+    parser.add_argument("--limit", type=int, help=limit_help)
+    parser.add_argument("--topic", help="the dead-letter topic (default: from settings)")
 
+
+def _chosen(args: argparse.Namespace) -> Any:
+    from moderation.cli_errors import UsageError
     from moderation.deadletter.replay import ReplayFilter, parse_since
-    from moderation.settings import Settings
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        print(f"error: invalid settings:\n{error}", file=sys.stderr)
-        return 2
     if args.limit is not None and args.limit < 0:
-        print("error: --limit must be 0 or more", file=sys.stderr)
-        return 2
+        raise UsageError(f"--limit {args.limit}: must be 0 or more")
     try:
         since = parse_since(args.since) if args.since else None
     except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    chosen = ReplayFilter(
+        raise UsageError(str(error)) from None
+    return ReplayFilter(
         error_codes=frozenset(args.error_code),
         content_ids=frozenset(args.content_id),
         tenant_ids=frozenset(args.tenant_id),
@@ -68,11 +80,61 @@ def run_replay(args: argparse.Namespace) -> int:
         since=since,
         limit=args.limit,
     )
+
+
+def _run(args: argparse.Namespace, work: Any) -> int:
+    from moderation.cli_errors import RuntimeProblem
+    from moderation.settings import Settings
+
+    settings = Settings()  # a ValidationError is one line naming the variable (cli_errors)
+    chosen = _chosen(args)
     try:
-        return asyncio.run(_replay(settings, args, chosen))
-    except (LookupError, TimeoutError, OSError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        status: int = asyncio.run(work(settings, args, chosen))
+    except (LookupError, TimeoutError) as error:
+        raise RuntimeProblem(str(error)) from None
+    return status
+
+
+def run_replay(args: argparse.Namespace) -> int:
+    return _run(args, _replay)
+
+
+def run_inspect(args: argparse.Namespace) -> int:
+    return _run(args, _inspect)
+
+
+async def _inspect(settings: Any, args: argparse.Namespace, chosen: Any) -> int:
+    from moderation.deadletter.kafka_io import read_all, throwaway_group
+    from moderation.deadletter.replay import plan_replay
+    from moderation.worker.kafka_config import client_security
+
+    topic = args.topic or settings.topics.deadletter
+    raw = await read_all(
+        settings.bootstrap_servers,
+        topic,
+        group=throwaway_group(settings.app_id),
+        security=client_security(settings),
+    )
+    plan = plan_replay(raw, chosen, dead_letter_topic=topic)
+    for bad in plan.unreadable:
+        print(f"{bad.partition}:{bad.offset} not a dead letter ({bad.problem})")
+    for record in plan.records:
+        letter = record.letter
+        print(
+            f"{record.letter_partition}:{record.letter_offset} {letter.failed_at.isoformat()} "
+            f"[{letter.error_code}] stage={letter.stage or '-'} "
+            f"content_id={letter.content_id or '-'} tenant={letter.tenant_id or '-'} "
+            f"from {letter.source_topic}[{letter.source_partition}]@{letter.source_offset}: "
+            f"{letter.error_message[:200]}"
+        )
+        if args.show_payload:
+            print(f"  payload: {record.value.decode('utf-8', errors='replace')}")
+    extra = f"; {plan.left_by_limit} more beyond --limit" if plan.left_by_limit else ""
+    print(
+        f"{topic}: {plan.scanned} records, {len(plan.records)} listed{extra}; "
+        f"{len(plan.unreadable)} unreadable"
+    )
+    return 0
 
 
 async def _replay(settings: Any, args: argparse.Namespace, chosen: Any) -> int:

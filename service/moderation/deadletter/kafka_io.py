@@ -55,7 +55,11 @@ async def read_all(
         fetch_max_bytes=16 * 1024 * 1024,
         **security,
     )
-    await consumer.start()
+    try:
+        await consumer.start()
+    except BaseException:
+        await consumer.stop()  # a broker that cannot be reached leaves a half-started client
+        raise
     found: list[Selection] = []
     try:
         partitions = await partitions_of(bootstrap, topic, security)

@@ -15,8 +15,8 @@ from types import FrameType
 from typing import TextIO
 
 from moderation.demo.corpus import load_corpus, subset
-from moderation.demo.ledger import classify
-from moderation.demo.orchestration import DemoConfig, DemoRun, run_demo
+from moderation.demo.ledger import classify, only_fallbacks
+from moderation.demo.orchestration import DemoConfig, DemoRun, remove_demo_topics, run_demo
 from moderation.demo.processes import DemoError, simulated_api, uses_real_api
 from moderation.demo.routes import DemoRoute
 from moderation.demo.summary import render, summarize
@@ -57,6 +57,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="DIR",
         help="where logs and the trace file go (default .run)",
     )
+    demo.add_argument(
+        "--keep-topics",
+        action="store_true",
+        help="on an existing cluster (KAFKA_BOOTSTRAP_SERVERS), keep this run's *.demo-<id> "
+        "topics instead of deleting them at the end",
+    )
     demo.set_defaults(handler=run)
 
 
@@ -80,7 +86,7 @@ def show_waterfall(run: DemoRun, out: TextIO) -> None:
     if content_id is None:
         out.write("no item reached a human reviewer, so there is no waterfall to show\n")
         return
-    out.write(f"\n$ moderation trace {content_id} --file {run.trace_file}\n")
+    out.write(f"\n$ .venv/bin/moderation trace {content_id} --file {run.trace_file}\n")
     if not run.trace_file.is_file():
         out.write(f"(no trace file at {run.trace_file}; see {run.worker_log})\n")
         return
@@ -92,7 +98,7 @@ def show_waterfall(run: DemoRun, out: TextIO) -> None:
 
 
 def report(run: DemoRun, out: TextIO) -> int:
-    """Print the summary and the waterfall; the exit status (1 when anything was lost)."""
+    """Print the summary and the waterfall; the exit status (1 when an item did not finish)."""
     summary = summarize(run.ledger, run.elapsed_s)
     out.write("\n" + render(summary))
     if run.unreadable_outputs:
@@ -108,11 +114,21 @@ def report(run: DemoRun, out: TextIO) -> int:
             + "\n"
         )
     show_waterfall(run, out)
-    if run.timed_out or summary.lost:
+    fallbacks = only_fallbacks(run.ledger)
+    if fallbacks:
+        out.write(
+            f"\nFAILED: no item was judged by a model: all {fallbacks} decisions came from the "
+            "policy's fail mode (tier unavailable). Is the model API reachable and the key "
+            f"accepted? Check ANTHROPIC_BASE_URL and ANTHROPIC_API_KEY; worker log: "
+            f"{run.worker_log}\n"
+        )
+        return 1
+    if run.timed_out or summary.unfinished:
         shown = run.ledger.missing()[:20]
         out.write(
-            f"\nFAILED: after waiting {run.timeout_s:.0f}s, {len(summary.lost)} items have no "
-            f"final decision or dead letter (showing {len(shown)}):\n"
+            f"\nFAILED: after waiting {run.timeout_s:.0f}s (--timeout), "
+            f"{len(summary.unfinished)} items are not finished: no final decision or dead "
+            f"letter yet; they are still in Kafka, not lost (showing {len(shown)}):\n"
         )
         for trail in shown:
             out.write(f"  {trail.content_id} ({trail.kind}): {trail.stage()}\n")
@@ -124,7 +140,9 @@ def report(run: DemoRun, out: TextIO) -> int:
 def run(args: argparse.Namespace) -> int:
     """Handler of ``moderation demo``."""
     from moderation.devkafka import local_kafka
+    from moderation.worker.settings_check import load_settings
 
+    load_settings()  # a bad MODERATION_* variable stops the demo before it starts anything
     out = sys.stdout
     items = load_corpus()
     if args.limit is not None:
@@ -166,7 +184,14 @@ def run(args: argparse.Namespace) -> int:
                 anthropic_base_url=base_url,
                 timeout_s=args.timeout,
             )
-            result = asyncio.run(run_demo(config, out))
+            try:
+                result = asyncio.run(run_demo(config, out))
+            finally:
+                if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and not args.keep_topics:
+                    removed = asyncio.run(remove_demo_topics(bootstrap, config.suffix))
+                    out.write(
+                        f"deleted this run's {len(removed)} topics (--keep-topics keeps them)\n"
+                    )
             out.write("stopping the simulated API and the broker\n")
         return report(result, out)
     except DemoError as error:

@@ -200,3 +200,24 @@ class Ledger:
 
     def done(self) -> bool:
         return not self.missing()
+
+
+MODEL_JUDGED = frozenset(
+    {
+        DemoRoute.HAIKU_ALLOW,
+        DemoRoute.SONNET_CLEARS,
+        DemoRoute.HUMAN,
+        DemoRoute.REFUSAL,
+        DemoRoute.RETRY,
+        DemoRoute.SONNET_REMOVES,
+    }
+)
+"""Routes on which a model answered; the fallback route means no model did."""
+
+
+def only_fallbacks(ledger: Ledger) -> int:
+    """How many items fell back when no item at all was judged by a model (else 0)."""
+    routes = [classify(trail) for trail in ledger.trails.values() if trail.final is not None]
+    if any(route in MODEL_JUDGED for route in routes):
+        return 0
+    return sum(1 for route in routes if route is DemoRoute.FALLBACK)

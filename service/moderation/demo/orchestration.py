@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from moderation.demo.corpus import CorpusItem
 from moderation.demo.ledger import Ledger
@@ -44,6 +45,8 @@ from moderation_contracts import (
 
 TRACE_FILE_NAME = "demo-traces.jsonl"
 WORKER_LOG_NAME = "demo-worker.log"
+HUMAN_TASKS_NAME = "demo-human-tasks.jsonl"
+"""Every human-review task of the run, one JSON per line: `make console` opens them."""
 RETRY_ANSWER_AFTER_S = 0.5
 
 
@@ -76,11 +79,36 @@ class DemoRun:
     unreadable_outputs: int = 0
 
 
+async def remove_demo_topics(bootstrap: str, suffix: str) -> list[str]:
+    """Delete this run's topics: ``*.demo-<suffix>`` and the worker's internal ones (its
+    group is ``demo-<suffix>-...``: table changelogs, faust's leader topic)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        present = sorted(
+            name
+            for name in await admin.list_topics()
+            if name.endswith(f".demo-{suffix}") or name.startswith(f"demo-{suffix}-")
+        )
+        if present:
+            await admin.delete_topics(present)
+    finally:
+        await admin.close()
+    return present
+
+
 class _Observer:
     """Reads decisions, dead letters and review tasks; answers each new task as the reviewer."""
 
-    def __init__(self, ledger: Ledger, topics: TopicNames, producer: AIOKafkaProducer) -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        topics: TopicNames,
+        producer: AIOKafkaProducer,
+        tasks_file: Path | None = None,
+    ) -> None:
         self.ledger = ledger
+        self.tasks_file = tasks_file
         self.topics = topics
         self.producer = producer
         self.unreadable = 0
@@ -97,6 +125,9 @@ class _Observer:
                     self._later(retry)
             elif topic == self.topics.human_review:
                 task = parse_payload(HumanReviewTask, value or b"")
+                if self.tasks_file is not None:
+                    with self.tasks_file.open("ab") as kept:
+                        kept.write((value or b"") + b"\n")
                 if self.ledger.task(task):
                     await self._answer(task)
         except ContractError:
@@ -193,7 +224,9 @@ async def run_demo(config: DemoConfig, out: TextIO) -> DemoRun:
     producer = AIOKafkaProducer(bootstrap_servers=config.bootstrap, acks="all")
     consumer = AIOKafkaConsumer(bootstrap_servers=config.bootstrap, enable_auto_commit=False)
     progress = ProgressLine(out)
-    observer = _Observer(ledger, topics, producer)
+    tasks_file = config.run_dir / HUMAN_TASKS_NAME
+    tasks_file.unlink(missing_ok=True)
+    observer = _Observer(ledger, topics, producer, tasks_file)
     completed = False
     web_port = free_port()
     with worker_process(env, worker_log, web_port) as worker:

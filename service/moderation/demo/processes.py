@@ -156,6 +156,7 @@ async def wait_until_ready(child: ChildProcess, web_port: int, timeout_s: float 
     """Poll the worker's ``/readyz`` until it answers 200; returns the seconds it took."""
     url = f"http://127.0.0.1:{web_port}/readyz"
     started = time.monotonic()
+    detail = ""
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
         while time.monotonic() - started < timeout_s:
             if not child.alive:
@@ -167,8 +168,13 @@ async def wait_until_ready(child: ChildProcess, web_port: int, timeout_s: float 
                 async with session.get(url) as response:
                     if response.status == 200:
                         return time.monotonic() - started
+                    with contextlib.suppress(ValueError, aiohttp.ContentTypeError):
+                        detail = str((await response.json()).get("detail", ""))
             await asyncio.sleep(0.2)
-    raise DemoError(f"{child.name} was not ready within {timeout_s:.0f}s; see {child.log_path}")
+    why = f" ({detail})" if detail else ""
+    raise DemoError(
+        f"{child.name} was not ready within {timeout_s:.0f}s{why}; see {child.log_path}"
+    )
 
 
 @contextlib.contextmanager

@@ -18,7 +18,7 @@ from moderation.demo.routes import DemoRoute
 from moderation_contracts import EscalationReason, Tier, TierCost
 
 DEAD_LETTER_STATUS = "dead letter"
-LOST_STATUS = "lost"
+UNFINISHED_STATUS = "not finished"
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -79,7 +79,9 @@ class Summary:
     tokens: list[TokenRow]
     total: TokenRow
     duplicates: int
-    lost: list[str]
+    unfinished: list[str]
+    """Items with no final decision or dead letter when the wait ended (still in Kafka:
+    not finished in time, not lost)."""
     strays: int
     rejected_answers: int
     rejected_answer_codes: dict[str, int] = field(default_factory=dict)
@@ -125,7 +127,7 @@ _LATENCY_LABELS = (
 def _status(trail: ItemTrail) -> str:
     if trail.final is not None:
         return str(trail.final.status)
-    return DEAD_LETTER_STATUS if trail.dead_letter is not None else LOST_STATUS
+    return DEAD_LETTER_STATUS if trail.dead_letter is not None else UNFINISHED_STATUS
 
 
 def summarize(ledger: Ledger, elapsed_s: float) -> Summary:
@@ -169,7 +171,7 @@ def summarize(ledger: Ledger, elapsed_s: float) -> Summary:
         tokens=sorted(per_model.values(), key=lambda row: row.label),
         total=total,
         duplicates=ledger.duplicates,
-        lost=[t.content_id for t in ledger.missing()],
+        unfinished=[t.content_id for t in ledger.missing()],
         strays=ledger.strays,
         rejected_answers=sum(t.rejected_answers for t in ledger.trails.values()),
         rejected_answer_codes=dict(ledger.rejected_answer_codes),
@@ -246,14 +248,14 @@ def render(summary: Summary) -> str:
             if summary.rejected_answers
             else ""
         ),
-        f"  lost items {len(summary.lost)}"
-        + (f": {', '.join(summary.lost[:10])}" if summary.lost else ""),
+        f"  not finished in time {len(summary.unfinished)}"
+        + (f": {', '.join(summary.unfinished[:10])}" if summary.unfinished else ""),
     ]
     failed = sum(summary.routes.get(DemoRoute.PIPELINE_ERROR, Counter()).values())
     if failed:
         lines.append(
             f"  WARNING: {failed} items were dead-lettered by a failing stage "
-            "(not lost, but a pipeline bug: see the worker log)"
+            "(finished, but a pipeline bug: see the worker log)"
         )
     for content_id, expected, seen in summary.mismatches[:10]:
         lines.append(f"  note: {content_id} was scripted for '{expected}' but took '{seen}'")

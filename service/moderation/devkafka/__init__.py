@@ -9,6 +9,7 @@ from moderation.devkafka.broker import (
     BrokerSpec,
     free_port,
     local_kafka,
+    restart_broker,
     start_broker,
     stop_broker,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "free_port",
     "kafka_answers",
     "local_kafka",
+    "restart_broker",
     "start_broker",
     "stop_broker",
 ]

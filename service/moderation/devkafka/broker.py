@@ -194,7 +194,25 @@ def start_broker(
     )
     if fmt.returncode != 0:
         raise BrokerError(f"formatting the KRaft log dir failed:\n{fmt.stdout}{fmt.stderr}")
-    with spec.log_file.open("wb") as log:
+    return _launch(runtime, spec, timeout, "wb"), True
+
+
+def restart_broker(
+    runtime: KafkaRuntime, spec: BrokerSpec, *, down_s: float = 0.0, timeout: float = 60.0
+) -> BrokerHandle:
+    """Stop the broker we started for ``spec`` (SIGTERM: a controlled shutdown), stay down for
+    ``down_s`` and start it again on the same ports and data: topics, offsets and consumer
+    groups survive, as in a rolling restart."""
+    if read_handle(spec) is None:
+        raise BrokerError(f"no broker of ours runs for {spec.bootstrap}; start one first")
+    stop_broker(spec, keep_state=True)
+    time.sleep(down_s)
+    return _launch(runtime, spec, timeout, "ab")
+
+
+def _launch(runtime: KafkaRuntime, spec: BrokerSpec, timeout: float, log_mode: str) -> BrokerHandle:
+    """Start the broker process on the formatted data dir and wait until it answers."""
+    with spec.log_file.open(log_mode) as log:
         process = subprocess.Popen(
             [*_java_command(runtime, spec, _BROKER_MAIN), str(spec.properties_file)],
             stdout=log,
@@ -215,7 +233,7 @@ def start_broker(
                 f"the broker exited with code {process.returncode}; see {spec.log_file}"
             )
         if kafka_answers(spec.host, spec.port, timeout=1.0):
-            return handle, True
+            return handle
         time.sleep(0.25)
     stop_broker(spec)
     raise BrokerError(f"the broker did not answer within {timeout:.0f}s; see {spec.log_file}")

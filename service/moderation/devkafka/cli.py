@@ -85,7 +85,7 @@ def _up(args: argparse.Namespace) -> int:
     source = "fetched" if fetched else "cached"
     print(f"Kafka {runtime.version} {verb} at {handle.bootstrap} (pid {handle.pid}, jars {source})")
     print(f"  log: {handle.log_file}")
-    print(f"  stop it with: moderation dev kafka down --port {spec.port}")
+    print(f"  stop it with: .venv/bin/moderation dev kafka down --port {spec.port}")
     return 0
 
 

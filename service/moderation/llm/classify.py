@@ -1,7 +1,10 @@
 """Ask a model for a verdict, with the escalation ladder's first rung built in.
 
 Output that does not validate is retried once; a refusal is reported as such; an unavailable
-tier is reported with the cost already spent. What happens next is the routing table's business.
+tier and an item the API rejected are reported with the cost already spent. What happens next
+is the routing table's business. A configuration failure (credentials, billing, permissions) is
+not an answer about the item: :class:`~moderation.errors.ConfigurationError` propagates, so the
+item is neither decided nor committed.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from moderation.errors import ConfigurationError, TierUnavailable
+from moderation.errors import ItemRejected, TierUnavailable
 from moderation.llm.gateway import CallContext, LlmReply, LlmRequest, ModelGateway
 from moderation.policy import Policy
 from moderation.prompts import (
@@ -29,7 +32,8 @@ from moderation_contracts import ModerationRequest, Tier, TierCost, Verdict
 _log = logging.getLogger(__name__)
 
 TOOL_NAME = "record_verdict"
-OUTPUT_ATTEMPTS = 2  # the first answer and one retry when it does not validate
+OUTPUT_ATTEMPTS = 2
+_MAX_PREFIXES = 256  # the first answer and one retry when it does not validate
 
 
 class JudgementKind(StrEnum):
@@ -37,6 +41,8 @@ class JudgementKind(StrEnum):
     REFUSED = "refused"
     INVALID = "invalid"
     UNAVAILABLE = "unavailable"
+    REJECTED = "rejected"
+    """The API refused this item (e.g. an image it cannot fetch); escalate, never allow."""
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,7 @@ class Judgement:
     verdict: Verdict | None = None
     detail: str = ""
     model: str = ""
+    config_id: str = ""  # the configuration that judged (canary rollouts); "" when unnamed
 
 
 @dataclass(frozen=True)
@@ -54,6 +61,7 @@ class TierConfig:
     model: str
     max_tokens: int
     thinking_budget: int = 0
+    config_id: str = ""
 
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
@@ -84,13 +92,15 @@ class Classifier:
         self._gateway = gateway
         self.config = config
         # The stable prefix (system blocks, tool) per policy object: building it costs about as
-        # much CPU as the rest of an item's handling. Policies live as long as the PolicyBook,
-        # so the entry keeps its policy alive and the id cannot be reused.
+        # much CPU as the rest of an item's handling. The entry keeps its policy alive, so the
+        # id cannot be reused; a reloaded book brings new objects, so the memory is bounded.
         self._prefixes: dict[int, tuple[Policy, list[Any], list[Any]]] = {}
 
     def _prefix(self, policy: Policy) -> tuple[list[Any], list[Any]]:
         cached = self._prefixes.get(id(policy))
         if cached is None or cached[0] is not policy:
+            if len(self._prefixes) >= _MAX_PREFIXES:  # policy reloads make new policy objects
+                self._prefixes.clear()
             tier: PromptTier = "triage" if self.config.tier is Tier.HAIKU else "review"
             cached = (policy, list(system_blocks(policy, tier)), [verdict_tool(policy)])
             self._prefixes[id(policy)] = cached
@@ -107,7 +117,7 @@ class Classifier:
         thinking = self.config.thinking_budget
         return LlmRequest(
             model=self.config.model,
-            max_tokens=self.config.max_tokens + thinking,
+            max_tokens=self.config.max_tokens,  # includes the thinking budget, as in the API
             system=system,
             messages=messages,
             tools=tools,
@@ -132,17 +142,27 @@ class Classifier:
         for _attempt in range(OUTPUT_ATTEMPTS):
             try:
                 reply = await self._gateway.create(call, context)
-            except (TierUnavailable, ConfigurationError) as error:
-                if isinstance(error, ConfigurationError):
-                    _log.error("%s: %s", self.config.model, error)
+            except TierUnavailable as error:
                 return Judgement(
-                    JudgementKind.UNAVAILABLE, tuple(costs), detail=str(error), model=call.model
+                    JudgementKind.UNAVAILABLE,
+                    tuple(costs),
+                    detail=str(error),
+                    model=call.model,
+                    config_id=self.config.config_id,
+                )
+            except ItemRejected as error:
+                return Judgement(
+                    JudgementKind.REJECTED, tuple(costs), detail=str(error), model=call.model
                 )
             costs.append(tier_cost(self.config.tier, reply))
             if reply.stop_reason == "refusal":
                 detail = f"refused ({reply.refusal_category or 'no category given'})"
                 return Judgement(
-                    JudgementKind.REFUSED, tuple(costs), detail=detail, model=reply.model
+                    JudgementKind.REFUSED,
+                    tuple(costs),
+                    detail=detail,
+                    model=reply.model,
+                    config_id=self.config.config_id,
                 )
             try:
                 output = parse_verdict_output(reply.tool_input, policy)
@@ -166,6 +186,19 @@ class Classifier:
                 stop_reason=reply.stop_reason,
                 latency_ms=round(reply.latency_ms, 3),
                 response_id=reply.response_id,
+                config_id=self.config.config_id or None,
             )
-            return Judgement(JudgementKind.JUDGED, tuple(costs), verdict=verdict, model=reply.model)
-        return Judgement(JudgementKind.INVALID, tuple(costs), detail=problem, model=call.model)
+            return Judgement(
+                JudgementKind.JUDGED,
+                tuple(costs),
+                verdict=verdict,
+                model=reply.model,
+                config_id=self.config.config_id,
+            )
+        return Judgement(
+            JudgementKind.INVALID,
+            tuple(costs),
+            detail=problem,
+            model=call.model,
+            config_id=self.config.config_id,
+        )

@@ -10,8 +10,14 @@ One call = one ``chat <model>`` span, whatever happens inside it:
    :class:`~moderation.llm.retry.RetryPolicy` only; the SDK's own retries are off, so the two
    never stack.
 
-What still fails becomes :class:`~moderation.errors.TierUnavailable` (the stages route it by the
-policy's fail mode); rejected credentials become :class:`~moderation.errors.ConfigurationError`.
+What still fails is classified in one place (:func:`classify_status`):
+
+- genuine unavailability (timeouts, 429/5xx after retries, an open circuit) becomes
+  :class:`~moderation.errors.TierUnavailable`; the stages route it by the policy's fail mode;
+- an error that belongs to the one item (400/404/413 and other 4xx) becomes
+  :class:`~moderation.errors.ItemRejected`; the item moves up the ladder, never allowed;
+- rejected credentials, billing or permissions (401/402/403) become
+  :class:`~moderation.errors.ConfigurationError`; the worker stops taking work.
 """
 
 from __future__ import annotations
@@ -27,7 +33,12 @@ from typing import Any
 import anthropic
 from opentelemetry.trace import Tracer
 
-from moderation.errors import ConfigurationError, TierUnavailable
+from moderation.errors import (
+    CONFIGURATION_STATUSES,
+    ConfigurationError,
+    ItemRejected,
+    TierUnavailable,
+)
 from moderation.llm.circuit import CircuitBreaker, CircuitConfig, CircuitState
 from moderation.llm.ratelimit import AdaptiveLimiter, Demand, RateLimitWait, estimate_input_tokens
 from moderation.llm.retry import RetryPolicy, is_retryable_status, retry_after_s
@@ -35,6 +46,8 @@ from moderation.pricing import Cost, PriceTable, TokenUsage
 from moderation.settings import ModelTier
 from moderation.telemetry import Metrics
 from moderation.telemetry.genai import llm_span
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -217,9 +230,16 @@ class ModelGateway:
         ) as call:
             try:
                 message, attempts = await self._call_with_retries(request, kwargs)
-            except (TierUnavailable, ConfigurationError) as error:
+            except (TierUnavailable, ItemRejected, ConfigurationError) as error:
                 cause = error.__cause__ or error
                 call.record_error(type(cause).__name__)
+                _log.debug(
+                    "llm call stage=%s model=%s failed: %s after %.1f ms",
+                    context.stage,
+                    request.model,
+                    type(cause).__name__,
+                    (time.perf_counter() - started) * 1000,
+                )
                 raise
             call.span.set_attribute(ATTEMPTS_ATTRIBUTE, attempts)
             cost = call.record_response(
@@ -230,15 +250,35 @@ class ModelGateway:
             (block.input for block in message.content if block.type == "tool_use"), None
         )
         details = getattr(message, "stop_details", None)
+        usage = TokenUsage.of(message.usage)
+        category = getattr(details, "category", None)
+        if message.stop_reason == "refusal" and self._metrics is not None:
+            self._metrics.refusal(request.model, context.stage, category)
+        # One line per call, numbers and labels only: the request and the answer stay out.
+        _log.debug(
+            "llm call stage=%s model=%s response_model=%s input_tokens=%d output_tokens=%d "
+            "cache_read_tokens=%d cache_write_tokens=%d latency_ms=%.1f attempts=%d "
+            "stop_reason=%s",
+            context.stage,
+            request.model,
+            message.model,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens,
+            latency_ms,
+            attempts,
+            message.stop_reason,
+        )
         return LlmReply(
             model=message.model,
             response_id=message.id,
             stop_reason=message.stop_reason,
             tool_input=tool_input,
-            usage=TokenUsage.of(message.usage),
+            usage=usage,
             cost=cost,
             latency_ms=latency_ms,
-            refusal_category=getattr(details, "category", None),
+            refusal_category=category,
         )
 
     async def _call_with_retries(
@@ -278,7 +318,7 @@ class ModelGateway:
                     circuit.abandon()  # our own pacing says nothing about the API's health
                     settled = True
                     raise
-                except (TierUnavailable, ConfigurationError):
+                except (TierUnavailable, ItemRejected, ConfigurationError):
                     circuit.record_success()  # the API answered: it is up, the request is not
                     settled = True
                     raise
@@ -307,16 +347,8 @@ class ModelGateway:
             if limiter is not None:
                 limiter.observe(headers)
             status = error.status_code
-            if status in (401, 403):
-                raise ConfigurationError(
-                    f"the Anthropic API rejected the credentials ({status}); "
-                    "check ANTHROPIC_API_KEY"
-                ) from error
             if not is_retryable_status(status):
-                # 400/404/413 cannot succeed as sent; 402 (billing) will not fix itself soon.
-                raise TierUnavailable(
-                    model, f"HTTP {status} {type(error).__name__}", status=status
-                ) from error
+                raise classify_status(model, status, type(error).__name__) from error
             wait = retry_after_s(headers)
             if limiter is not None and status == 429 and wait is not None:
                 limiter.pause(wait)
@@ -330,6 +362,25 @@ class ModelGateway:
 
 
 ATTEMPTS_ATTRIBUTE = "moderation.llm.attempts"
+
+_CONFIGURATION_HINTS = {
+    401: "the API key was rejected; check ANTHROPIC_API_KEY",
+    402: "billing: the account cannot pay for requests; check the organisation's plan",
+    403: "permission denied: the API key may not use this model or endpoint",
+}
+
+
+def classify_status(model: str, status: int, error_name: str) -> ConfigurationError | ItemRejected:
+    """A non-retryable HTTP error: the deployment's fault (401/402/403) or the item's (the rest).
+
+    Never :class:`TierUnavailable`: only genuine unavailability may fail open.
+    """
+    if status in CONFIGURATION_STATUSES:
+        return ConfigurationError(
+            f"the Anthropic API answered {status} for {model}: {_CONFIGURATION_HINTS[status]}",
+            status=status,
+        )
+    return ItemRejected(model, f"HTTP {status} {error_name}", status=status)
 
 
 class _Retryable(Exception):

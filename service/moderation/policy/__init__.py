@@ -7,6 +7,7 @@ it; ``book.for_tenant(tenant_id)`` gives the ``Policy`` whose pure methods (``fl
 
 from moderation.policy.book import TENANT_VERSION_SEPARATOR, PolicyBook
 from moderation.policy.errors import PolicyError, UnknownTenant
+from moderation.policy.live import LivePolicies, PolicyLookup
 from moderation.policy.merge import deep_merge
 from moderation.policy.models import (
     DEFAULT_REVIEW_DEADLINE_HOURS,
@@ -21,10 +22,12 @@ __all__ = [
     "TENANT_VERSION_SEPARATOR",
     "CategoryRule",
     "FailMode",
+    "LivePolicies",
     "Policy",
     "PolicyBook",
     "PolicyError",
     "PolicyExample",
+    "PolicyLookup",
     "UnknownTenant",
     "deep_merge",
 ]

@@ -84,6 +84,12 @@ class PriceTable:
         """The table shipped with the package (loaded once)."""
         return _default_table()
 
+    def with_models(self, extra: Mapping[str, ModelPrice]) -> PriceTable:
+        """This table plus ``extra`` (configured prices replace listed ones of the same name)."""
+        return PriceTable(
+            {**self._models, **extra}, currency=self.currency, per_tokens=self.per_tokens
+        )
+
     @property
     def models(self) -> tuple[str, ...]:
         """Canonical model names in the table."""

@@ -15,12 +15,15 @@ from moderation.simulator.batches import DEFAULT_PAGE, batch_body
 from moderation.simulator.config import SimConfig
 from moderation.simulator.core import DropConnection, Simulator
 from moderation.simulator.errors import ApiError, InvalidRequest
+from moderation.simulator.models import listed_models, resolve_model
 from moderation.simulator.request import ApiVersion
 from moderation.simulator.responses import new_id
 from moderation.simulator.validation import SUPPORTED_VERSIONS
 
 SIMULATOR_KEY: web.AppKey[Simulator] = web.AppKey("simulator", Simulator)
 VERSION_KEY: web.RequestKey[ApiVersion] = web.RequestKey("api_version", str)  # type: ignore[arg-type]
+REJECTED_KEY_PREFIX = "sk-invalid"
+"""Keys starting with this are refused (401), as the real API refuses a wrong key."""
 MESSAGES_MAX_BYTES = 32 * 1024 * 1024
 BATCH_MAX_BYTES = 256 * 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -41,6 +44,9 @@ def _authorize(request: web.Request, require_key: bool) -> ApiVersion:
     has_key = bool(request.headers.get("x-api-key")) or bearer.lower().startswith("bearer ")
     if require_key and not has_key:
         raise ApiError(401, "x-api-key header is required")
+    key = request.headers.get("x-api-key") or bearer[len("bearer ") :]
+    if key.startswith(REJECTED_KEY_PREFIX):
+        raise ApiError(401, "invalid x-api-key")
     version = request.headers.get("anthropic-version")
     if version is None:
         raise InvalidRequest("anthropic-version: header is required")
@@ -152,6 +158,22 @@ async def batch_results(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type="application/x-jsonl")
 
 
+async def list_models(request: web.Request) -> web.Response:
+    """The free models endpoint clients call to check the key and the URL before any work."""
+    data = listed_models()
+    return web.json_response(
+        {"data": data, "has_more": False, "first_id": data[0]["id"], "last_id": data[-1]["id"]}
+    )
+
+
+async def retrieve_model(request: web.Request) -> web.Response:
+    model_id = request.match_info["model_id"]
+    resolve_model(model_id)  # 404 like the real API for an id it would not know
+    found = [entry for entry in listed_models() if entry["id"] == model_id]
+    body = found[0] if found else {"type": "model", "id": model_id, "display_name": model_id}
+    return web.json_response(body)
+
+
 async def get_stats(request: web.Request) -> web.Response:
     return web.json_response(request.app[SIMULATOR_KEY].stats.snapshot())
 
@@ -174,6 +196,8 @@ def create_app(config: SimConfig | None = None) -> web.Application:
     app.router.add_delete(batches + "/{batch_id}", delete_batch)
     app.router.add_post(batches + "/{batch_id}/cancel", cancel_batch)
     app.router.add_get(batches + "/{batch_id}/results", batch_results)
+    app.router.add_get("/v1/models", list_models)
+    app.router.add_get("/v1/models/{model_id}", retrieve_model)
     app.router.add_get("/_sim/stats", get_stats)
     app.router.add_post("/_sim/reset", reset)
     return app

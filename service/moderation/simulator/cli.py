@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
+from moderation.cli_errors import UsageError
+from moderation.portcheck import ensure_port_free
 from moderation.simulator.config import Latency, SimConfig
 from moderation.simulator.errors import ConfigError
 from moderation.simulator.models import MODEL_CLASSES, ModelClass
@@ -133,8 +135,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = config_from_args(args)
     except ConfigError as exc:
-        print(f"sim-api: {exc}")
-        return 2
+        raise UsageError(f"sim-api: {exc}") from None
+    ensure_port_free(args.host, args.port, "--port")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(config, args.host, args.port))
     return 0

@@ -78,3 +78,16 @@ def resolve_model(model_id: str) -> ModelInfo:
     assert cls is not None  # the pattern names a class
     max_out, cache_min = _FAMILY_DEFAULTS[cls]
     return ModelInfo(model_id, cls, max_out, 200_000, cache_min)
+
+
+def listed_models() -> list[dict[str, str]]:
+    """The ``GET /v1/models`` entries: every known id, newest family first."""
+    return [
+        {
+            "type": "model",
+            "id": info.model_id,
+            "display_name": info.model_id.replace("-", " ").title(),
+            "created_at": "2025-10-01T00:00:00Z",
+        }
+        for info in sorted(_KNOWN.values(), key=lambda i: i.model_id, reverse=True)
+    ]

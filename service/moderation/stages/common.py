@@ -15,7 +15,7 @@ from opentelemetry import trace
 
 from moderation.cache.judge import Judge
 from moderation.llm.gateway import CallContext
-from moderation.policy import Policy, PolicyBook, UnknownTenant
+from moderation.policy import Policy, PolicyLookup, UnknownTenant
 from moderation.routing import Routing
 from moderation.settings import TopicNames
 from moderation.streaming.records import Inbound, Outbound, Outcome
@@ -69,6 +69,18 @@ def add_costs(breakdown: CostBreakdown, costs: tuple[TierCost, ...]) -> CostBrea
     return breakdown
 
 
+def models_used(cost: CostBreakdown, *verdicts: Verdict | None) -> list[str]:
+    """The models behind a decision in ladder order: each tier's called models (from its cost)
+    or, when the tier's verdict was reused from the verdict cache, the model that made it."""
+    reused = {v.tier: v.model for v in verdicts if v is not None and v.from_cache}
+    models: list[str] = []
+    for tier in (Tier.HAIKU, Tier.SONNET):
+        called = [t.model for t in cost.tiers if t.tier is tier]
+        models.extend(called or ([reused[tier]] if tier in reused else []))
+    models.extend(t.model for t in cost.tiers if t.tier not in (Tier.HAIKU, Tier.SONNET))
+    return list(dict.fromkeys(models))
+
+
 def task_id_for(tenant_id: str, content_id: str, generation: int = 0) -> str:
     """Stable per item, so a re-sent task carries the same id and reviewers' tools dedupe it."""
     digest = hashlib.sha256(f"{tenant_id}\x1f{content_id}".encode()).hexdigest()[:24]
@@ -92,7 +104,12 @@ def decision(
     policy_id: str | None,
     policy_version: str | None,
     overturned: bool = False,
+    config_id: str = "",
+    cached: tuple[Verdict | None, ...] = (),
 ) -> Decision:
+    """The decision; ``cached`` lists the other verdicts behind it (``from_cache`` if any was
+    reused). ``models`` comes from :func:`models_used`."""
+    reused = [v for v in (verdict, *cached) if v is not None and v.from_cache]
     return Decision(
         content_id=request.content_id,
         tenant_id=request.tenant_id,
@@ -104,7 +121,9 @@ def decision(
         policy_id=policy_id,
         policy_version=policy_version,
         models=list(dict.fromkeys(models)),
+        from_cache=bool(reused),
         cost=cost,
+        config_id=config_id or (verdict.config_id if verdict else None) or None,
         trace_id=current_trace_id(),
         submitted_at=request.submitted_at,
         decided_at=now,
@@ -182,21 +201,26 @@ def invalid_input(
     error: ContractError,
     *,
     reject: bool = False,
+    policies: PolicyLookup | None = None,
 ) -> Outcome:
     """A dead letter with the original bytes; with ``reject`` also a final ``rejected`` decision
-    when content_id and tenant_id can be read, so upstream learns what to fix."""
+    when content_id and tenant_id can be read, so upstream learns what to fix. The decision
+    names the tenant's effective policy (the default one for a tenant the book does not know)."""
     content_id, tenant_id = _loose_ids(inbound.value)
     content_id = content_id if _valid_id(content_id) else None
     tenant_id = tenant_id if _valid_id(tenant_id) else None
     letter = dead_letter(inbound, topics, stage, error.code, str(error), schema=error.schema)
     outputs = [letter]
     if reject and content_id and tenant_id:
+        policy = _effective_policy(policies, tenant_id) if policies is not None else None
         rejected = Decision(
             content_id=content_id,
             tenant_id=tenant_id,
             status=DecisionStatus.REJECTED,
             decided_by=Tier.FALLBACK,
             final=True,
+            policy_id=policy.policy_id if policy else None,
+            policy_version=policy.version if policy else None,
             trace_id=current_trace_id(),
             decided_at=utc_clock(),
             reason=str(error)[:500],
@@ -205,6 +229,13 @@ def invalid_input(
             output(topics.decisions, rejected, content_id, letter.route, DecisionStatus.REJECTED)
         )
     return Outcome(tuple(outputs), letter.route, content_id, tenant_id)
+
+
+def _effective_policy(policies: PolicyLookup, tenant_id: str) -> Policy:
+    try:
+        return policies.for_tenant(tenant_id)
+    except UnknownTenant:
+        return policies.default
 
 
 def failure_handler(topics: TopicNames, stage: str) -> Callable[[Inbound, BaseException], Outcome]:
@@ -226,7 +257,7 @@ class ModelStage:
     """What the two model stages share: a judge, the policies, the topics, a clock, a memory."""
 
     classifier: Judge  # a Classifier, or one behind the verdict cache or batch mode
-    policies: PolicyBook
+    policies: PolicyLookup
     topics: TopicNames
     clock: Clock = utc_clock
     seen: RecentlySeen = field(default_factory=lambda: RecentlySeen())
@@ -257,7 +288,7 @@ class Admitted:
 def admit(
     inbound: Inbound,
     request: ModerationRequest,
-    policies: PolicyBook,
+    policies: PolicyLookup,
     seen: RecentlySeen,
     topics: TopicNames,
     stage: str,
@@ -303,6 +334,8 @@ def human_task(
         reason=reason[:500],
         priority=routing.priority,
         review_deadline=review_deadline(now, policy.review_deadline(routing.priority)),
+        policy_id=policy.policy_id,
+        policy_version=policy.version,
         cost=cost,
         trace_id=current_trace_id(),
         created_at=now,

@@ -46,6 +46,7 @@ from moderation.stages.common import (
     dead_letter,
     decision,
     invalid_input,
+    models_used,
     output,
     review_deadline,
     task_id_for,
@@ -92,7 +93,9 @@ _ESCALATED_PRIORITY = {
 
 
 def _generation(task: HumanReviewTask) -> int:
-    return task.task_id.count("-e")
+    """How many times reviewers escalated the item: stored with the task, never parsed from
+    its id (a hex digest may contain ``-e``)."""
+    return task.generation
 
 
 def _traceparent(headers: Headers, name: str = "traceparent") -> str | None:
@@ -480,11 +483,12 @@ class FinalizeStage:
             routing,
             verdict=verdict,
             cost=task.cost,
-            models=[t.model for t in task.cost.tiers],
+            models=models_used(task.cost, task.triage, task.review),
             now=self.clock(),
             final=True,
-            policy_id=verdict.policy_id if verdict else None,
-            policy_version=verdict.policy_version if verdict else None,
+            policy_id=task.policy_id or (verdict.policy_id if verdict else None),
+            policy_version=task.policy_version or (verdict.policy_version if verdict else None),
+            cached=(task.triage, task.review),
         )
         categories = human.categories or (
             made.categories if status is DecisionStatus.REMOVED else []
@@ -494,13 +498,16 @@ class FinalizeStage:
     def _escalated(self, human: HumanDecision, task: HumanReviewTask) -> HumanReviewTask:
         generation = _generation(task) + 1
         now = self.clock()
+        # Escalation makes a task more urgent: it may bring the deadline forward, never later.
+        deadline = min(task.review_deadline, review_deadline(now, self.deadline_hours / 4))
         return task.model_copy(
             update={
                 "task_id": task_id_for(task.request.tenant_id, task.request.content_id, generation),
+                "generation": generation,
                 "escalation_reason": EscalationReason.POLICY_REQUIRES_HUMAN,
                 "reason": f"escalated by reviewer {human.reviewer_id}"[:500],
                 "priority": _ESCALATED_PRIORITY[task.priority],
-                "review_deadline": review_deadline(now, self.deadline_hours / 4),
+                "review_deadline": deadline,
                 "created_at": now,
             }
         )

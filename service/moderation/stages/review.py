@@ -12,6 +12,7 @@ from moderation.stages.common import (
     decision,
     human_task,
     invalid_input,
+    models_used,
     output,
 )
 from moderation.streaming.records import Inbound, Outbound, Outcome
@@ -51,7 +52,7 @@ class ReviewStage(ModelStage):
         now = self.clock()
         cost = add_costs(review.cost, judgement.costs)
         verdict = judgement.verdict
-        models = [t.model for t in cost.tiers]
+        models = models_used(cost, review.triage, verdict)
         key = request.content_id
         if routing.route in (Route.ALLOW, Route.REMOVE):
             status = (
@@ -74,7 +75,9 @@ class ReviewStage(ModelStage):
                 final=True,
                 policy_id=policy.policy_id,
                 policy_version=policy.version,
+                config_id=judgement.config_id,
                 overturned=overturned,
+                cached=(review.triage,),
             )
             return (output(self.topics.decisions, made, key, routing.label, status),)
         task = human_task(

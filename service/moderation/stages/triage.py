@@ -13,6 +13,7 @@ from moderation.stages.common import (
     decision,
     human_task,
     invalid_input,
+    models_used,
     output,
 )
 from moderation.streaming.records import Inbound, Outbound, Outcome
@@ -33,7 +34,9 @@ class TriageStage(ModelStage):
         try:
             request = parse_payload(ModerationRequest, inbound.value or b"")
         except ContractError as error:
-            return invalid_input(inbound, self.topics, STAGE, error, reject=True)
+            return invalid_input(
+                inbound, self.topics, STAGE, error, reject=True, policies=self.policies
+            )
         admitted = admit(inbound, request, self.policies, self.seen, self.topics, STAGE)
         if isinstance(admitted, Outcome):
             return admitted
@@ -47,7 +50,7 @@ class TriageStage(ModelStage):
         now = self.clock()
         cost = add_costs(CostBreakdown(), judgement.costs)
         verdict = judgement.verdict
-        models = [judgement.model] if judgement.costs else []
+        models = models_used(cost, verdict)
         key = request.content_id
 
         def announce(status: DecisionStatus, final: bool) -> Outbound:
@@ -62,6 +65,7 @@ class TriageStage(ModelStage):
                 final=final,
                 policy_id=policy.policy_id,
                 policy_version=policy.version,
+                config_id=judgement.config_id,
             )
             return output(self.topics.decisions, made, key, routing.label, status)
 

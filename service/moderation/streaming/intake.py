@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -90,6 +90,8 @@ class Intake:
         self._stopping = False
         self.rebalancing = True
         self.paused_reason: str | None = None
+        self.failed: BaseException | None = None
+        self.on_fatal: Callable[[BaseException], None] | None = None
 
     @property
     def assignment(self) -> frozenset[Partition]:
@@ -114,6 +116,8 @@ class Intake:
             asyncio.create_task(self._fetch_loop(consumer), name="intake fetch"),
             asyncio.create_task(self._commit_loop(), name="intake commit"),
         ]
+        for task in self._tasks:
+            task.add_done_callback(self._loop_ended)
         _log.info("intake: group %s reads %s", self.config.group, ", ".join(sorted(self._runners)))
 
     async def stop(self, drain_timeout_s: float) -> None:
@@ -140,6 +144,20 @@ class Intake:
         if self._consumer is not None:
             with contextlib.suppress(Exception):  # leaving the group is best effort at exit
                 await self._consumer.stop()
+
+    def _loop_ended(self, task: asyncio.Task[None]) -> None:
+        """The fetch and commit loops end only when stopped. If one dies of a bug, intake would
+        stall silently: say so loudly and let ``on_fatal`` stop the worker (it restarts from
+        the committed offsets; nothing unfinished was committed)."""
+        if task.cancelled() or self._stopping:
+            return
+        error = task.exception()
+        reason = error if error is not None else RuntimeError(f"{task.get_name()} returned")
+        _log.error("intake: %s ended: %r; stopping the worker", task.get_name(), reason)
+        self.failed = reason
+        self._close()
+        if self.on_fatal is not None:
+            self.on_fatal(reason)
 
     def pause(self, reason: str) -> None:
         """Stop taking new work without leaving the group (a configuration failure)."""
@@ -196,6 +214,9 @@ class Intake:
         except KafkaError as error:  # a rebalance is under way: the revoke path commits
             _log.info("intake: commit deferred (%s)", type(error).__name__)
             return
+        except Exception as error:  # never lose the loop (or a revoke) to a failed commit
+            _log.warning("intake: commit failed (%s); the next one retries", type(error).__name__)
+            return
         self._committed.update(offsets)
 
     # -- rebalancing ------------------------------------------------------------------------
@@ -224,10 +245,13 @@ class Intake:
         self.rebalancing = True
         self._close()
         partitions = [(tp.topic, tp.partition) for tp in revoked]
-        left = await self._settle(partitions, self.config.revoke_timeout_s)
-        await self._commit(partitions)
-        await self._release(partitions)
-        self._assigned = self._assigned - set(partitions)
+        left = 0
+        try:
+            left = await self._settle(partitions, self.config.revoke_timeout_s)
+            await self._commit(partitions)
+        finally:  # whatever failed above, nothing of these partitions stays in flight
+            await self._release(partitions)
+            self._assigned = self._assigned - set(partitions)
         if left:
             _log.warning("rebalance: abandoned %d in-flight items (processed again later)", left)
             if self._metrics is not None:
@@ -265,6 +289,8 @@ class Intake:
         """Seek every assigned partition to its committed offset and load stage state."""
         consumer = self._consumer
         starts: list[str] = []
+        # A new run starts at the committed offset: nothing from before may linger in flight.
+        await self._release([(tp.topic, tp.partition) for tp in tps])
         for tp in tps:
             committed = await consumer.committed(tp) if consumer is not None else None
             if committed is not None and consumer is not None:

@@ -25,6 +25,8 @@ from typing import Any, Protocol, cast
 
 from opentelemetry.trace import Tracer
 
+from moderation.errors import ConfigurationError
+from moderation.halt import IntakeHalt
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
 from moderation.streaming.tracker import OffsetTracker
 from moderation.telemetry import Metrics
@@ -92,8 +94,10 @@ class StageRunner:
         tracer: Tracer,
         metrics: Metrics | None = None,
         trace_parent: TraceParent | None = None,
+        halt: IntakeHalt | None = None,
     ) -> None:
         self.config = config
+        self._halt = halt
         self._trace_parent = trace_parent
         self._handler = handler
         self._on_failure = on_failure
@@ -158,6 +162,9 @@ class StageRunner:
     def _forget_task(
         self, partition: Partition, key: tuple[str, int, bytes | None], task: asyncio.Task[None]
     ) -> None:
+        # The slot is released here, not in _process: a task cancelled before its first step
+        # never runs its body (nor a finally in it), and its slot would be lost for good.
+        self._slots.release()
         tasks = self._tasks.get(partition)
         if tasks is not None:
             tasks.discard(task)
@@ -167,42 +174,47 @@ class StageRunner:
             del self._last_by_key[key]
 
     async def _process(self, inbound: Inbound, previous: asyncio.Task[None] | None) -> None:
-        try:
-            if previous is not None:
-                # Same key still in flight: wait for it, whatever its fate, to keep key order.
-                await asyncio.wait([previous])
-            with consume_span(
-                self._tracer,
-                inbound.topic,
-                inbound.partition,
-                inbound.offset,
-                inbound.key,
-                self.config.group,
-                await self._parent_headers(inbound),
-                stage=self.config.stage,
-            ) as span:
+        if previous is not None:
+            # Same key still in flight: wait for it, whatever its fate, to keep key order.
+            await asyncio.wait([previous])
+        with consume_span(
+            self._tracer,
+            inbound.topic,
+            inbound.partition,
+            inbound.offset,
+            inbound.key,
+            self.config.group,
+            await self._parent_headers(inbound),
+            stage=self.config.stage,
+        ) as span:
+            try:
                 outcome = await self._run_handler(inbound)
-                for name, value in (
-                    ("moderation.route", outcome.route),
-                    ("moderation.content_id", outcome.content_id),
-                    ("moderation.tenant_id", outcome.tenant_id),
-                    ("moderation.content_hash", outcome.content_hash),
-                ):
-                    if value:
-                        span.set_attribute(name, value)
-                # Sends happen inside the consumer span, so producer spans are its children.
-                for record in outcome.outputs:
-                    await self._send_reliably(record, outcome)
-            if self._metrics is not None:
-                # One count per item, not per output record: a flagged item sends a review
-                # request and a pending decision but is still one item. Status is the
-                # decision's, if the item produced one.
-                status = next((record.status for record in outcome.outputs if record.status), "")
-                self._metrics.item(self.config.stage, outcome.route, status)
-            if self._tracker.finish((inbound.topic, inbound.partition), inbound.offset):
-                self.processed += 1
-        finally:
-            self._slots.release()
+            except ConfigurationError as error:
+                # Not the item's fault and not an answer about it: the record stays unfinished,
+                # so no offset at or past it is committed; the halt stops intake.
+                span.set_attribute("moderation.route", "halted")
+                if self._halt is not None:
+                    self._halt.trip(error, self.config.stage, inbound.where)
+                return
+            for name, value in (
+                ("moderation.route", outcome.route),
+                ("moderation.content_id", outcome.content_id),
+                ("moderation.tenant_id", outcome.tenant_id),
+                ("moderation.content_hash", outcome.content_hash),
+            ):
+                if value:
+                    span.set_attribute(name, value)
+            # Sends happen inside the consumer span, so producer spans are its children.
+            for record in outcome.outputs:
+                await self._send_reliably(record, outcome)
+        if self._metrics is not None:
+            # One count per item, not per output record: a flagged item sends a review
+            # request and a pending decision but is still one item. Status is the
+            # decision's, if the item produced one.
+            status = next((record.status for record in outcome.outputs if record.status), "")
+            self._metrics.item(self.config.stage, outcome.route, status, outcome.tenant_id)
+        if self._tracker.finish((inbound.topic, inbound.partition), inbound.offset):
+            self.processed += 1
 
     async def _parent_headers(self, inbound: Inbound) -> Headers:
         """The record's headers, with the trace parent the stage names instead, if any."""
@@ -222,6 +234,8 @@ class StageRunner:
         try:
             async with asyncio.timeout(self.config.item_deadline_s):
                 return await self._handler(inbound)
+        except ConfigurationError:
+            raise
         except Exception as error:  # a failure is data: it goes to the dead-letter topic
             _log.error(
                 "stage %s failed on %s: %s",

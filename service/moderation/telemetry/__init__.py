@@ -5,7 +5,7 @@ Prometheus page); ``moderation.telemetry.kafka`` has the CONSUMER/PRODUCER span 
 header propagation, ``moderation.telemetry.genai`` the LLM span.
 """
 
-from moderation.telemetry.attributes import content_hash
+from moderation.telemetry.attributes import content_hash, set_content_hash_key
 from moderation.telemetry.config import TelemetryConfig
 from moderation.telemetry.errors import TelemetryConfigError, TelemetryError
 from moderation.telemetry.metrics import Metrics, MetricsPage, PartitionLag
@@ -20,6 +20,7 @@ __all__ = [
     "TelemetryConfigError",
     "TelemetryError",
     "content_hash",
+    "set_content_hash_key",
     "setup",
     "setup_for_tests",
 ]

@@ -8,6 +8,8 @@ SHA-256 ``content_hash`` may.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 from collections.abc import Mapping
 from typing import Final
 
@@ -57,10 +59,22 @@ PROVIDER_ANTHROPIC: Final = "anthropic"
 KAFKA: Final = "kafka"
 
 
+_content_key: bytes = secrets.token_bytes(32)
+"""The HMAC key of :func:`content_hash`: random per process unless the deployment sets one."""
+
+
+def set_content_hash_key(key: bytes | None) -> None:
+    """Use the deployment's secret (``MODERATION_CONTENT_HASH_KEY``) so hashes match across
+    workers; None keeps a random per-process key."""
+    global _content_key
+    _content_key = key if key else secrets.token_bytes(32)
+
+
 def content_hash(text: str | bytes) -> str:
-    """``sha256:<hex>`` of the content, safe to put on a span in place of the text."""
+    """``hmac-sha256:<hex>`` of the content under a secret key, safe to put on a span in place of
+    the text: without the key, short common texts cannot be recovered by hashing a dictionary."""
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+    return "hmac-sha256:" + hmac.new(_content_key, data, hashlib.sha256).hexdigest()
 
 
 def error_type(exc_or_type: BaseException | str) -> str:

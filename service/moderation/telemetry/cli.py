@@ -28,7 +28,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "latency and, for LLM calls, model, tokens and cost. The last line sums the trace: "
             "end-to-end latency and the cost of all LLM calls."
         ),
-        epilog=f"example: {TRACE_FILE_VARIABLE}=.run/traces.jsonl moderation trace post-42",
+        epilog=(
+            f"example: {TRACE_FILE_VARIABLE}=.run/traces.jsonl .venv/bin/moderation trace post-42"
+        ),
     )
     parser.add_argument("content_id", metavar="CONTENT_ID", help="the item's content_id")
     parser.add_argument(

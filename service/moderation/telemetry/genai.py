@@ -80,6 +80,7 @@ class LlmCall:
         self.cost, self.usage = cost, tokens
         if self.metrics is not None:
             self.metrics.tokens(self.request_model, self.stage, tokens)
+            self.metrics.prompt_cache(self.request_model, self.stage, tokens.cache_read_tokens > 0)
             if self.tenant_id is not None:
                 self.metrics.cost(self.tenant_id, self.stage, cost)
         return cost

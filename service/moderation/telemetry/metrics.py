@@ -83,12 +83,16 @@ class Metrics:
     Names (OTel -> Prometheus): ``moderation.items`` (items_total by stage/route/status),
     ``gen_ai.client.operation.duration`` (seconds), ``moderation.llm.tokens`` (by model/type),
     ``moderation.llm.cost.usd`` (by tenant/model/stage), ``moderation.llm.in_flight``,
-    ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge).
-    Counters are kept as running totals and reported on collection (see ``_Totals``).
+    ``moderation.errors`` (by error.type/stage), ``moderation.consumer.lag`` (gauge),
+    ``moderation.configuration.failures`` (by stage/status), ``moderation.policy.reloads``,
+    ``moderation.llm.prompt_cache.calls`` (hit/miss) and ``..hit_ratio`` (gauge),
+    ``moderation.llm.refusals`` (by model/stage/category), ``moderation.verdict_cache.entries``.
+    ``moderation.items`` also carries the tenant.
+    Per-event counters are running totals reported on collection (see ``_Totals``).
     """
 
     def __init__(self, meter: Meter) -> None:
-        self._items = _Totals((attr.STAGE, attr.ROUTE, "moderation.status"))
+        self._items = _Totals((attr.STAGE, attr.ROUTE, "moderation.status", attr.TENANT_ID))
         meter.create_observable_counter(
             "moderation.items",
             callbacks=[self._items.observe],
@@ -129,8 +133,44 @@ class Metrics:
             unit="{error}",
             description="Errors by type and stage.",
         )
+        self._config_failures = meter.create_counter(
+            "moderation.configuration.failures",
+            unit="{failure}",
+            description="API answers that reject the deployment (401/402/403), by stage/status.",
+        )
+        self._policy_reloads = meter.create_counter(
+            "moderation.policy.reloads",
+            unit="{reload}",
+            description="Policy file reloads by result (ok, invalid: the old policy was kept).",
+        )
+        self._prompt_cache = _Totals((*_LLM_LABELS, "moderation.result"))
+        meter.create_observable_counter(
+            "moderation.llm.prompt_cache.calls",
+            callbacks=[self._prompt_cache.observe],
+            unit="{call}",
+            description="LLM calls by prompt-cache result (hit: the cached prefix was read).",
+        )
+        self._prompt_cache_counts: dict[tuple[str, str], list[int]] = {}
+        meter.create_observable_gauge(
+            "moderation.llm.prompt_cache.hit_ratio",
+            callbacks=[self._observe_prompt_cache],
+            unit="1",
+            description="Share of LLM calls since start that read the cached prompt prefix.",
+        )
+        self._refusals = meter.create_counter(
+            "moderation.llm.refusals",
+            unit="{refusal}",
+            description="Model refusals (stop_reason refusal) by model, stage and category.",
+        )
         self._lag_sources: list[LagSource] = []
+        self._size_sources: list[tuple[str, Callable[[], int]]] = []
         self._lock = threading.Lock()
+        meter.create_observable_gauge(
+            "moderation.verdict_cache.entries",
+            callbacks=[self._observe_cache_size],
+            unit="{entry}",
+            description="Verdicts held by this worker's verdict cache.",
+        )
         meter.create_observable_gauge(
             "moderation.consumer.lag",
             callbacks=[self._observe_lag],
@@ -138,9 +178,28 @@ class Metrics:
             description="Consumer lag per partition.",
         )
 
-    def item(self, stage: str, route: str, status: str) -> None:
-        """One item left ``stage`` by ``route`` with decision ``status``."""
-        self._items.add((stage, route, status), 1)
+    def item(self, stage: str, route: str, status: str, tenant_id: str | None = None) -> None:
+        """One item of ``tenant_id`` left ``stage`` by ``route`` with decision ``status``."""
+        self._items.add((stage, route, status, tenant_id or ""), 1)
+
+    def prompt_cache(self, model: str, stage: str, hit: bool) -> None:
+        """One call that read the cached prompt prefix (hit) or did not (miss)."""
+        self._prompt_cache.add((model, stage, "hit" if hit else "miss"), 1)
+        with self._lock:
+            counts = self._prompt_cache_counts.setdefault((model, stage), [0, 0])
+            counts[0] += int(hit)
+            counts[1] += 1
+
+    def refusal(self, model: str, stage: str, category: str | None) -> None:
+        """The model refused; ``category`` from the API's stop details (a fixed vocabulary)."""
+        labels = {**_llm_labels(model, stage), "moderation.refusal_category": category or "none"}
+        self._refusals.add(1, labels)
+
+    def _observe_prompt_cache(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            counts = {key: list(value) for key, value in self._prompt_cache_counts.items()}
+        for (model, stage), (hits, calls) in counts.items():
+            yield Observation(hits / calls if calls else 0.0, _llm_labels(model, stage))
 
     def llm_started(self, model: str, stage: str) -> None:
         """An LLM call began (in-flight +1)."""
@@ -177,10 +236,30 @@ class Metrics:
         """One error of ``error_type`` in ``stage``."""
         self._errors.add((error_type, stage), 1)
 
+    def configuration_failure(self, stage: str, status: int | None) -> None:
+        """The API rejected the deployment (credentials, billing, permissions)."""
+        labels = {attr.STAGE: stage, "http.response.status_code": str(status or "")}
+        self._config_failures.add(1, labels)
+
+    def policy_reload(self, result: str) -> None:
+        """The policy file was loaded again: ``ok`` or ``invalid`` (old policy kept)."""
+        self._policy_reloads.add(1, {"moderation.result": result})
+
     def register_lag_source(self, source: LagSource) -> None:
         """Add a callback that reports consumer lag; it runs on every collection."""
         with self._lock:
             self._lag_sources.append(source)
+
+    def register_cache_size(self, tier: str, source: Callable[[], int]) -> None:
+        """Report a verdict cache's size (entries) on every collection."""
+        with self._lock:
+            self._size_sources.append((tier, source))
+
+    def _observe_cache_size(self, _options: CallbackOptions) -> Iterable[Observation]:
+        with self._lock:
+            sources = list(self._size_sources)
+        for tier, source in sources:
+            yield Observation(source(), {"moderation.tier": tier})
 
     def _observe_lag(self, _options: CallbackOptions) -> Iterable[Observation]:
         with self._lock:

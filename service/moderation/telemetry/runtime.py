@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Mapping, Sequence
@@ -95,6 +96,7 @@ def setup(service_name: str | None = None, environ: Mapping[str, str] | None = N
                 os.environ if environ is None else environ, service_name
             )
             _current = build(config)
+            logging.getLogger("moderation.telemetry").info("%s", config.describe())
             otel_trace.set_tracer_provider(_current.tracer_provider)
             otel_metrics.set_meter_provider(_current.meter_provider)
         return _current

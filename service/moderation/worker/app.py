@@ -1,7 +1,8 @@
 """Build the worker for the chosen stages: faust runs it, the intake feeds it.
 
 One worker is one consumer group (``<app_id>-<stages>``). faust runs the application (its
-lifecycle, signals, producer, web server and timers) with its own consumer switched off; the
+lifecycle, signals, producer and timers) with its own consumer and web server switched off
+(the worker's HTTP server is :mod:`moderation.worker.http`); the
 stage inputs are read by :class:`~moderation.streaming.intake.Intake`, which owns fetching,
 seeking and committing (see its docstring for why nothing can be skipped). Each input topic
 has one :class:`~moderation.streaming.runner.StageRunner`.
@@ -10,6 +11,8 @@ has one :class:`~moderation.streaming.runner.StageRunner`.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,10 +22,13 @@ from faust.app.base import BootStrategy
 from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
 from moderation.cache.settings import VerdictCacheSettings
-from moderation.cache.wiring import cached, verdict_table
+from moderation.cache.wiring import cached, verdict_store
+from moderation.halt import IntakeHalt
 from moderation.llm.classify import Classifier, TierConfig
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
-from moderation.policy import PolicyBook
+from moderation.llm.reachability import ApiWatch
+from moderation.policy import LivePolicies, PolicyLookup
+from moderation.rollout.wiring import Rollout
 from moderation.settings import ModelTier, Settings, Stage
 from moderation.stages.common import failure_handler
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore, sweep_forever
@@ -32,8 +38,9 @@ from moderation.streaming.intake import Intake, IntakeConfig, PartitionHooks
 from moderation.streaming.records import Headers, Outbound
 from moderation.streaming.runner import Handler, RunnerConfig, StageRunner, TraceParent
 from moderation.telemetry import Telemetry
-from moderation.worker.health import install_pages
+from moderation.worker.health import serve_health
 from moderation.worker.kafka_config import client_security, faust_credentials
+from moderation.worker.services import PolicyWatchService
 from moderation_contracts import Tier
 
 _log = logging.getLogger(__name__)
@@ -53,6 +60,7 @@ class ModerationApp(faust.App):
     intake: Intake | None = None
     drain_timeout_s: float = 30.0
     background: tuple[Any, ...] = ()
+    fatal_error: BaseException | None = None
 
     async def on_started(self) -> None:
         await super().on_started()
@@ -65,6 +73,12 @@ class ModerationApp(faust.App):
         if self.intake is not None:
             await self.intake.stop(self.drain_timeout_s)
         await super().on_stop()
+
+    def stop_on_fatal(self, reason: BaseException) -> None:
+        """Stop like SIGTERM does (drain, commit what finished); ``moderation worker`` then
+        exits 1 so the orchestrator restarts it."""
+        self.fatal_error = reason
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 class FaustSender:
@@ -87,13 +101,14 @@ class Wiring:
     app: ModerationApp
     intake: Intake
     runners: dict[str, StageRunner] = field(default_factory=dict)
+    api_watch: ApiWatch | None = None
 
     @property
     def source_topics(self) -> set[str]:
         return set(self.runners)
 
 
-def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) -> Wiring:
+def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) -> Wiring:
     app = ModerationApp(
         settings.group_id,
         broker=[f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")],
@@ -106,16 +121,14 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         topic_replication_factor=settings.topic_replication,
         datadir=str(settings.data_dir),
         store="memory://",
-        web_enabled=settings.web_port > 0,
-        web_port=settings.web_port or 6066,
-        web_bind=settings.web_host,
-        web_in_thread=False,
+        web_enabled=False,  # faust's pages serve internals; ours: worker/http.py
     )
     app.drain_timeout_s = settings.shutdown_timeout_s
     sender = FaustSender(app)
     topics = settings.topics
     runners: dict[str, StageRunner] = {}
     hooks: list[PartitionHooks] = []
+    halt = IntakeHalt(telemetry.metrics)  # 401/402/403: stop intake, commit nothing past it
 
     def read(
         topic: str,
@@ -138,15 +151,21 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             telemetry.tracer,
             telemetry.metrics,
             trace_parent,
+            halt=halt,
         )
 
     api_key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    prices = settings.price_table()  # validated at start: every tier's model is priced
 
     def classifier(tier: Tier, config: ModelTier) -> Classifier:
         # The gateway retries (paced, budgeted, circuit-aware); the SDK's own retries stay off.
         client = build_client(api_key, settings.anthropic_base_url, timeout_s=config.timeout_s)
         gateway = ModelGateway(
-            client, telemetry.tracer, metrics=telemetry.metrics, resilience=Resilience.of(config)
+            client,
+            telemetry.tracer,
+            prices=prices,
+            metrics=telemetry.metrics,
+            resilience=Resilience.of(config),
         )
         return Classifier(
             gateway,
@@ -155,7 +174,11 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
 
     # Speed and cost levers (loadtest/README.md): verdict cache (default on), batch mode (off).
     cache_settings = VerdictCacheSettings()
-    verdicts = verdict_table(cache_settings)
+    verdicts = verdict_store(cache_settings, telemetry.metrics)
+    # Shadow mode and canary rollouts (moderation/rollout): config ids, candidates, comparisons.
+    rollout = Rollout.from_env(settings, telemetry, lambda record: sender.send(record, ()))
+    live = policies  # the reloadable book, before a policy canary wraps it
+    policies = rollout.policies(policies)
     batch_settings = BatchSettings()
     if Stage.TRIAGE in settings.stages:
         triage_judge = batched(
@@ -167,7 +190,10 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             tracer=telemetry.tracer,
             metrics=telemetry.metrics,
         )
-        triage = TriageStage(cached(triage_judge, verdicts), policies, topics)
+        triage_judge = rollout.judge(
+            cached(triage_judge, verdicts), Tier.HAIKU, lambda j: cached(j, verdicts)
+        )
+        triage = TriageStage(triage_judge, policies, topics)
         read(topics.requests, "triage", settings.triage.max_in_flight, triage.handle)
     if Stage.REVIEW in settings.stages:
         review_judge = batched(
@@ -179,7 +205,9 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
             tracer=telemetry.tracer,
             metrics=telemetry.metrics,
         )
-        review_judge = cached(review_judge, verdicts if cache_settings.review else None)
+        review_store = verdicts if cache_settings.review else None
+        review_judge = cached(review_judge, review_store)
+        review_judge = rollout.judge(review_judge, Tier.SONNET, lambda j: cached(j, review_store))
         review = ReviewStage(review_judge, policies, topics)
         read(topics.review, "review", settings.review.max_in_flight, review.handle)
     background: list[Any] = []
@@ -215,8 +243,17 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyBook) ->
         hooks,
         telemetry.metrics,
     )
+    api_watch = None
+    if Stage.TRIAGE in settings.stages or Stage.REVIEW in settings.stages:
+        # Loud when the model API cannot be reached: readiness fails, one ERROR a minute.
+        api_watch = ApiWatch(build_client(api_key, settings.anthropic_base_url, timeout_s=5.0))
+        background.append(api_watch.watch_forever)
     app.intake = intake
+    intake.on_fatal = app.stop_on_fatal
     app.background = tuple(background)
-    install_pages(app, telemetry, intake)
+    halt.listen(intake.pause)
+    serve_health(app, settings, telemetry, intake, api_watch.problem if api_watch else lambda: None)
+    if isinstance(live, LivePolicies):
+        app.add_dependency(PolicyWatchService(live, settings.policy_reload_interval_s))
     telemetry.metrics.register_lag_source(intake.lag)
-    return Wiring(app=app, intake=intake, runners=runners)
+    return Wiring(app=app, intake=intake, runners=runners, api_watch=api_watch)

@@ -9,8 +9,13 @@ import json
 import logging
 import os
 import sys
+from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
+from moderation.streaming.start_offsets import StartFrom
+
+if TYPE_CHECKING:
+    from moderation.llm.reachability import ApiCheck
+    from moderation.settings import Settings
 
 _STAGE_HELP = (
     "comma-separated stages to run: triage, review, finalize (default: all three, or "
@@ -31,7 +36,23 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         ),
     )
     worker.add_argument("--stages", help=_STAGE_HELP)
-    worker.add_argument("--web-port", type=int, help="health/metrics port (default 6066; 0 = off)")
+    worker.add_argument(
+        "--web-port",
+        type=int,
+        help="health/metrics port (MODERATION_WEB_PORT; default 6066 for all stages, 6066 + "
+        "triage 1, review 2, finalize 4 for a subset, so per-stage workers share a host; 0 = off)",
+    )
+    worker.add_argument(
+        "--from",
+        dest="start_from",
+        choices=[mode.value for mode in StartFrom],
+        default=StartFrom.COMMITTED.value,
+        help="where a NEW consumer group starts on input another group of this app already "
+        "read (a changed --stages layout): committed = where that group committed (default, "
+        "nothing classified twice), earliest = read the history again, latest = skip it. A "
+        "group that has committed resumes where it left off; on a fresh cluster it starts at "
+        "the earliest offset.",
+    )
     worker.add_argument(
         "--no-create-topics",
         action="store_true",
@@ -45,20 +66,28 @@ def run(args: argparse.Namespace) -> int:
         os.environ["MODERATION_STAGES"] = args.stages
     if args.web_port is not None:
         os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
-    from moderation.settings import Settings, Stage
+    from moderation.portcheck import ensure_port_free
+    from moderation.settings import Stage
+    from moderation.worker.data_dir import prepare_data_dir
+    from moderation.worker.settings_check import load_settings
+    from moderation.worker.web_port import default_web_port
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        print(f"error: invalid settings:\n{error}", file=sys.stderr)
-        return 2
+    settings = load_settings()  # a ValidationError becomes one line naming the variable
+    if "MODERATION_WEB_PORT" not in os.environ:
+        settings = settings.model_copy(update={"web_port": default_web_port(settings.stages)})
+    port_source = "--web-port" if args.web_port is not None else "MODERATION_WEB_PORT"
+    ensure_port_free(settings.web_host, settings.web_port, port_source)
+    prepare_data_dir(settings.data_dir)
     logging.basicConfig(
         level=settings.log_level.upper().replace("WARN", "WARNING").replace("CRIT", "CRITICAL"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from moderation.worker.log_noise import quiet_bootstrap_failures, quiet_expected_retries
     from moderation.worker.log_privacy import cap_payload_loggers
 
     cap_payload_loggers()  # at DEBUG these libraries would log message values (content)
+    quiet_expected_retries()  # a forming group's coordinator retries are INFO, not ERROR
+    loud_again = quiet_bootstrap_failures()  # until faust runs: our own line names the servers
     log = logging.getLogger("moderation.worker")
     log.info("effective settings: %s", json.dumps(settings.masked(), sort_keys=True))
     if settings.anthropic_api_key is None:
@@ -68,16 +97,19 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
 
-    from moderation.policy import PolicyBook, PolicyError
+    from moderation.policy import LivePolicies, PolicyBook, PolicyError
 
     try:
-        policies = PolicyBook.load(settings.policy_file)
+        book = PolicyBook.load(settings.policy_file)
     except PolicyError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
-    from moderation.telemetry import setup
+    from moderation.errors import ConfigurationError
+    from moderation.streaming.start_offsets import prepare_start_offsets
+    from moderation.telemetry import set_content_hash_key, setup
     from moderation.worker.app import build_app
+    from moderation.worker.kafka_config import client_security
     from moderation.worker.topics import (
         contract_limits,
         copartition_problem,
@@ -85,8 +117,16 @@ def run(args: argparse.Namespace) -> int:
         partition_counts,
     )
 
+    key = settings.content_hash_key
+    set_content_hash_key(key.get_secret_value().encode() if key else None)
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
-    wiring = build_app(settings, telemetry, policies)
+    policies = LivePolicies(settings.policy_file, book, telemetry.metrics)
+    try:
+        wiring = build_app(settings, telemetry, policies)
+    except ConfigurationError as error:  # e.g. shadow or canary settings (moderation/rollout)
+        print(f"error: {error}", file=sys.stderr)
+        telemetry.shutdown()
+        return 2
     if not args.no_create_topics:
         created = asyncio.run(
             ensure_topics(
@@ -96,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
                 settings.topic_replication,
                 max_message_bytes=contract_limits(settings.topics),
                 compacted=settings.topics.compacted(),
+                min_insync_replicas=settings.topic_min_insync_replicas,
             )
         )
         if created:
@@ -108,22 +149,70 @@ def run(args: argparse.Namespace) -> int:
         if problem is not None:
             print(f"error: {problem}", file=sys.stderr)
             return 2
+    asyncio.run(
+        prepare_start_offsets(
+            settings.bootstrap_servers,
+            settings.group_id,
+            sorted(wiring.source_topics),
+            StartFrom(args.start_from),
+            app_id=settings.app_id,
+            security=client_security(settings),
+        )
+    )
 
+    if wiring.api_watch is not None:
+        wiring.api_watch.record(asyncio.run(startup_api_check(settings, log)))
     import faust
 
+    loud_again()
     worker = faust.Worker(
         wiring.app,
         loglevel=settings.log_level,
         quiet=True,
         override_logging=False,
     )
+    if not sys.stdout.isatty():
+        worker.spinner = None  # its cursor escapes (ESC[?25l/h) would land in log files
     # Everything built so far (modules, the app, clients) lives as long as the process: move
     # it out of the collector's generations so full collections stop re-scanning it per item.
     gc.freeze()
     try:
         worker.execute_from_commandline()
     except SystemExit as exit_:
-        return int(exit_.code or 0)
+        code = int(exit_.code or 0)
+        return 1 if code == 0 and wiring.app.fatal_error is not None else code
     finally:
         telemetry.shutdown()
-    return 0
+    return 1 if wiring.app.fatal_error is not None else 0
+
+
+async def startup_api_check(settings: Settings, log: logging.Logger) -> ApiCheck:
+    """Say which endpoint and models the worker uses; a rejected key stops it (exit 2)."""
+    from moderation.cli_errors import UsageError
+    from moderation.llm.gateway import build_client
+    from moderation.llm.reachability import check_api, endpoint_of
+    from moderation.settings import Stage
+
+    key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    client = build_client(key, settings.anthropic_base_url, timeout_s=5.0)
+    try:
+        result = await check_api(client)
+    finally:
+        await client.close()
+    if result.rejected_key:
+        raise UsageError(f"{result.detail}; check ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL)")
+    models = ", ".join(
+        f"{stage} uses {tier.model}"
+        for stage, tier in ((Stage.TRIAGE, settings.triage), (Stage.REVIEW, settings.review))
+        if stage in settings.stages
+    )
+    if result.ok:
+        log.info("model API at %s answers; %s", endpoint_of(client), models)
+    else:
+        log.error(
+            "model API: %s; %s. The worker starts but stays not ready until it answers "
+            "(set ANTHROPIC_BASE_URL to the simulator's URL for local runs)",
+            result.detail,
+            models,
+        )
+    return result

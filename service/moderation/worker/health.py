@@ -1,17 +1,23 @@
-"""Liveness, readiness and metrics pages on the worker's own web server (faust's aiohttp)."""
+"""Liveness and readiness of a worker, served by our own HTTP server (:mod:`.http`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import faust
 
+from moderation.settings import Settings
 from moderation.streaming.intake import Intake
 from moderation.telemetry import Telemetry
+from moderation.worker.http import HealthChecks, HealthServer
+from moderation.worker.services import HealthService
 
 
 def readiness(intake: Intake) -> tuple[bool, str]:
-    """Ready when the intake holds partitions, no rebalance is under way and it is not paused."""
+    """Ready when the intake holds partitions, no rebalance is under way and it is not paused
+    (a configuration failure pauses it: see :mod:`moderation.halt`)."""
+    if intake.failed is not None:
+        return False, f"intake failed: {type(intake.failed).__name__}"
     if intake.paused_reason is not None:
         return False, f"paused: {intake.paused_reason}"
     if intake.rebalancing:
@@ -21,17 +27,33 @@ def readiness(intake: Intake) -> tuple[bool, str]:
     return True, f"{len(intake.assignment)} partitions assigned"
 
 
-def install_pages(app: faust.App, telemetry: Telemetry, intake: Intake) -> None:
-    @app.page("/livez")
-    async def livez(web: Any, request: Any) -> Any:
-        return web.json({"status": "alive"})
+def health_checks(
+    telemetry: Telemetry, intake: Intake, not_ready: Callable[[], str | None] = lambda: None
+) -> HealthChecks:
+    """What /livez, /readyz and /metrics report. ``not_ready`` names a dependency that keeps
+    the worker from doing real work (the model API), or None; readiness fails while it does."""
 
-    @app.page("/readyz")
-    async def readyz(web: Any, request: Any) -> Any:
-        ready, detail = readiness(intake)
-        return web.json({"ready": ready, "detail": detail}, status=200 if ready else 503)
+    def ready() -> tuple[bool, str]:
+        ok, detail = readiness(intake)
+        problem = not_ready()
+        return (False, problem) if ok and problem is not None else (ok, detail)
 
-    @app.page("/metrics")
-    async def metrics(web: Any, request: Any) -> Any:
-        page = telemetry.render_metrics()
-        return web.bytes(page.body, headers={"Content-Type": page.content_type})
+    return HealthChecks(live=lambda: None, ready=ready, metrics=telemetry.render_metrics)
+
+
+def serve_health(
+    app: faust.App,
+    settings: Settings,
+    telemetry: Telemetry,
+    intake: Intake,
+    not_ready: Callable[[], str | None] = lambda: None,
+) -> HealthServer | None:
+    """Run our health server as a child service of the app: it starts with the app and stops
+    after the app's own ``on_stop`` (the drain), so probes answer while work drains. Port 0:
+    no server."""
+    if settings.web_port == 0:
+        return None
+    checks = health_checks(telemetry, intake, not_ready)
+    server = HealthServer(checks, settings.web_host, settings.web_port)
+    app.add_dependency(HealthService(server))
+    return server

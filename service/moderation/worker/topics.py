@@ -24,12 +24,14 @@ async def ensure_topics(
     security: dict[str, object] | None = None,
     max_message_bytes: Mapping[str, int] | None = None,
     compacted: Iterable[str] = (),
+    min_insync_replicas: int = 1,
 ) -> list[str]:
     """Create each missing topic; returns the names it created. Existing topics are left as is.
 
     ``max_message_bytes`` (topic -> bytes) sets ``max.message.bytes`` on the topics it creates,
     so the broker admits what the contracts allow (a dead letter of a 1 MiB request is larger
-    than Kafka's 1 MiB default) and refuses what they do not.
+    than Kafka's 1 MiB default) and refuses what they do not. ``min_insync_replicas`` is set
+    on every topic it creates (with acks=all, a write needs that many replicas in sync).
     """
     limits = max_message_bytes or {}
     compact = set(compacted)
@@ -49,24 +51,32 @@ async def ensure_topics(
                         name,
                         partitions,
                         replication,
-                        topic_configs=_configs(name, limits, compact),
+                        topic_configs=_configs(name, limits, compact, min_insync_replicas),
                     )
                     for name in missing
                 ]
             )
-        _log.info("created topics %s with %d partitions", ", ".join(missing), partitions)
+        _log.info(
+            "created topics %s with %d partitions, replication %d, min.insync.replicas %d",
+            ", ".join(missing),
+            partitions,
+            replication,
+            min_insync_replicas,
+        )
         return missing
     finally:
         await admin.close()
 
 
-def _configs(name: str, limits: Mapping[str, int], compact: set[str]) -> dict[str, str] | None:
-    configs: dict[str, str] = {}
+def _configs(
+    name: str, limits: Mapping[str, int], compact: set[str], min_insync_replicas: int = 1
+) -> dict[str, str]:
+    configs: dict[str, str] = {"min.insync.replicas": str(min_insync_replicas)}
     if name in limits:
         configs["max.message.bytes"] = str(limits[name])
     if name in compact:
         configs["cleanup.policy"] = "compact"
-    return configs or None
+    return configs
 
 
 async def partition_counts(
@@ -111,6 +121,7 @@ def contract_limits(topics: TopicNames) -> dict[str, int]:
         topics.decisions: contract_topics.DECISIONS,
         topics.human_decisions: contract_topics.HUMAN_DECISIONS,
         topics.deadletter: contract_topics.DEAD_LETTERS,
+        topics.shadow: contract_topics.SHADOW,
         topics.finalize_events: contract_topics.FINALIZE_EVENTS,
         topics.finalize_state: contract_topics.FINALIZE_STATE,
     }

@@ -131,6 +131,8 @@ def test_secrets_are_only_referenced(scenario_renders: dict[str, Rendered], scen
         assert "value" not in env["ANTHROPIC_API_KEY"]
         if "MODERATION_KAFKA__SASL_PASSWORD" in env:
             assert "secretKeyRef" in env["MODERATION_KAFKA__SASL_PASSWORD"]["valueFrom"]
+        if "MODERATION_CONTENT_HASH_KEY" in env:
+            assert "value" not in env["MODERATION_CONTENT_HASH_KEY"]
     for config_map in rendered.of_kind("ConfigMap"):
         for key in config_map["data"]:
             assert not any(word in key for word in ("API_KEY", "PASSWORD", "SECRET", "TOKEN"))
@@ -145,6 +147,8 @@ def test_settings_configmap_holds_the_service_contract(defaults: Rendered) -> No
     assert settings["MODERATION_REVIEW__MAX_IN_FLIGHT"] == "16"
     assert settings["MODERATION_FINALIZE__MAX_IN_FLIGHT"] == "32"
     assert settings["MODERATION_TOPIC_PARTITIONS"] == "12"
+    assert settings["MODERATION_TOPIC_REPLICATION"] == "3"
+    assert settings["MODERATION_TOPIC_MIN_INSYNC_REPLICAS"] == "2"
     assert settings["MODERATION_TOPICS__REQUESTS"] == INPUT_TOPIC["triage"]
     assert settings["MODERATION_TOPICS__HUMAN_DECISIONS"] == INPUT_TOPIC["finalize"]
     assert settings["MODERATION_TOPICS__DEADLETTER"] == "moderation.deadletter.v1"
@@ -166,6 +170,12 @@ def test_production_wires_policy_kafka_security_and_tracing(production: Rendered
     assert settings["MODERATION_KAFKA__SASL_MECHANISM"] == "SCRAM-SHA-512"
     assert settings["OTEL_EXPORTER_OTLP_ENDPOINT"].startswith("http://otel-collector")
     assert settings["OTEL_TRACES_EXPORTER"] == "otlp"
+    for deployment in production.of_kind("Deployment"):  # content hashes match across workers
+        hash_key = env_of(deployment)["MODERATION_CONTENT_HASH_KEY"]["valueFrom"]["secretKeyRef"]
+        assert hash_key == {"name": "moderation-content-hash", "key": "content-hash-key"}
+    # Topics survive a broker loss: 3 replicas, acks=all needs 2 of them.
+    assert settings["MODERATION_TOPIC_REPLICATION"] == "3"
+    assert settings["MODERATION_TOPIC_MIN_INSYNC_REPLICAS"] == "2"
     policy_path = settings["MODERATION_POLICY_FILE"]
     ca_path = settings["MODERATION_KAFKA__SSL_CAFILE"]
     policy = production.one("ConfigMap", f"{RELEASE}-moderation-policy")
@@ -306,3 +316,8 @@ def test_no_content_or_secret_values_leak_into_rendered_objects(production: Rend
         for key, value in walk(obj):
             if key in ("value", "data") and isinstance(value, str):
                 assert "sk-ant" not in value
+
+
+def test_min_insync_replicas_above_the_replication_is_refused(helm: Helm) -> None:
+    sets = [*REQUIRED_SETS, "topicReplication=1", "topicMinInsyncReplicas=2"]
+    assert "must not exceed topicReplication" in helm.render_error(sets=sets)

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
-from moderation.cache import CachingClassifier, VerdictCacheSettings, verdict_key
+from moderation.cache import CachingClassifier, VerdictCacheSettings, VerdictStore, verdict_key
 from moderation.cache.keys import user_turn
 from moderation.llm.classify import Classifier, Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
 from moderation.policy import Policy, PolicyBook
 from moderation_contracts import (
+    Attachment,
     CategoryScore,
+    ImageMediaType,
     ModerationRequest,
     Severity,
     Tier,
@@ -38,6 +40,10 @@ def item(content_id: str, text: str, locale: str | None = None) -> ModerationReq
         locale=locale,
         submitted_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
+
+
+def new_store() -> VerdictStore:
+    return VerdictStore(max_entries=100, max_age_s=3600)
 
 
 def context(content_id: str) -> CallContext:
@@ -129,7 +135,7 @@ def test_key_depends_on_what_the_model_sees_not_on_ids() -> None:
 
 async def test_identical_content_is_judged_once_and_the_copy_costs_nothing() -> None:
     judge = FakeJudge()
-    store: dict[str, Any] = {}
+    store = new_store()
     cache = CachingClassifier(judge, store)
     rules = policy()
     first = await cache.classify(item("a", "I will hurt you"), rules, context("a"))
@@ -144,19 +150,7 @@ async def test_identical_content_is_judged_once_and_the_copy_costs_nothing() -> 
     assert second.verdict.categories == first.verdict.categories
     assert second.verdict.flagged is True
     assert (cache.counters.hits, cache.counters.misses, len(store)) == (1, 1, 1)
-
-
-async def test_a_new_process_with_the_same_store_still_hits() -> None:
-    store: dict[str, Any] = {}
-    rules = policy()
-    await CachingClassifier(FakeJudge(), store).classify(item("a", "hi"), rules, context("a"))
-    restarted = FakeJudge()
-    answer = await CachingClassifier(restarted, store).classify(
-        item("b", "hi"), rules, context("b")
-    )
-    assert restarted.calls == []
-    assert answer.verdict is not None
-    assert answer.verdict.from_cache
+    assert second.model == first.verdict.model == CONFIG.model, "the model that made it"
 
 
 @pytest.mark.parametrize(
@@ -164,20 +158,20 @@ async def test_a_new_process_with_the_same_store_still_hits() -> None:
 )
 async def test_failed_judgements_are_never_cached(kind: JudgementKind) -> None:
     judge = FakeJudge(kinds={"odd": kind})
-    store: dict[str, Any] = {}
+    store = new_store()
     cache = CachingClassifier(judge, store)
     rules = policy()
     for cid in ("a", "b"):
         answer = await cache.classify(item(cid, "odd"), rules, context(cid))
         assert answer.kind is kind
     assert judge.calls == ["a", "b"]
-    assert store == {}
+    assert len(store) == 0
 
 
 async def test_identical_items_in_flight_share_one_call() -> None:
     gate = asyncio.Event()
     judge = FakeJudge(gate=gate)
-    cache = CachingClassifier(judge, {})
+    cache = CachingClassifier(judge, new_store())
     rules = policy()
     tasks = [
         asyncio.create_task(cache.classify(item(f"c{n}", "same words"), rules, context(f"c{n}")))
@@ -195,7 +189,7 @@ async def test_identical_items_in_flight_share_one_call() -> None:
 async def test_waiters_call_the_model_themselves_when_the_first_call_fails() -> None:
     gate = asyncio.Event()
     judge = FakeJudge(kinds={"flaky": JudgementKind.UNAVAILABLE}, gate=gate)
-    cache = CachingClassifier(judge, {})
+    cache = CachingClassifier(judge, new_store())
     rules = policy()
     tasks = [
         asyncio.create_task(cache.classify(item(f"c{n}", "flaky"), rules, context(f"c{n}")))
@@ -208,23 +202,108 @@ async def test_waiters_call_the_model_themselves_when_the_first_call_fails() -> 
     assert all(a.kind is JudgementKind.UNAVAILABLE for a in answers)
 
 
-async def test_an_unreadable_entry_is_ignored_and_replaced() -> None:
+def test_settings_default_on_bounded_and_read_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    defaults = VerdictCacheSettings()
+    assert (defaults.enabled, defaults.max_entries, defaults.max_age_s) == (True, 50_000, 3600.0)
+    monkeypatch.setenv("MODERATION_VERDICT_CACHE__ENABLED", "false")
+    monkeypatch.setenv("MODERATION_VERDICT_CACHE__MAX_ENTRIES", "10")
+    monkeypatch.setenv("MODERATION_VERDICT_CACHE__MAX_AGE_S", "60")
+    read = VerdictCacheSettings()
+    assert (read.enabled, read.max_entries, read.max_age_s) == (False, 10, 60.0)
+
+
+def test_an_edited_policy_under_the_same_version_gets_new_keys() -> None:
+    rules = policy()
+    edited = rules.model_copy(update={"text": rules.text + " Also no spoilers."})
+    assert edited.version == rules.version
+    turn = user_turn(Tier.HAIKU, item("a", "hello"), None, "")
+    assert verdict_key(CONFIG, edited, turn) != verdict_key(CONFIG, rules, turn)
+    other_model = TierConfig(Tier.HAIKU, "claude-haiku-4-5-20251001", CONFIG.max_tokens)
+    assert verdict_key(other_model, rules, turn) != verdict_key(CONFIG, rules, turn)
+
+
+async def test_an_edited_policy_does_not_reuse_verdicts() -> None:
     judge = FakeJudge()
-    store: dict[str, Any] = {}
+    cache = CachingClassifier(judge, new_store())
+    rules = policy()
+    edited = rules.model_copy(update={"text": rules.text + " Also no spoilers."})
+    await cache.classify(item("a", "same words"), rules, context("a"))
+    answer = await cache.classify(item("b", "same words"), edited, context("b"))
+    assert judge.calls == ["a", "b"]
+    assert answer.costs
+
+
+def with_image(
+    content_id: str, *, url: str | None = None, data: bytes | None = None
+) -> ModerationRequest:
+    if url is not None:
+        attachment = Attachment(url=url)
+    else:
+        assert data is not None
+        encoded = base64.b64encode(data).decode()
+        attachment = Attachment(data=encoded, media_type=ImageMediaType.PNG)
+    return item(content_id, "look").model_copy(update={"attachments": [attachment]})
+
+
+async def test_url_images_are_never_cached_inline_images_key_on_their_bytes() -> None:
+    judge = FakeJudge()
+    store = new_store()
     cache = CachingClassifier(judge, store)
     rules = policy()
-    await cache.classify(item("a", "text"), rules, context("a"))
-    (key,) = store
-    store[key] = {"not": "a verdict"}
-    answer = await cache.classify(item("b", "text"), rules, context("b"))
-    assert answer.costs
-    assert cache.counters.unreadable == 1
-    assert store[key]["tier"] == "haiku"
+    url = "https://img.example/cat.png"
+    for content_id in ("u1", "u2"):  # the same URL may serve other bytes the second time
+        await cache.classify(with_image(content_id, url=url), rules, context(content_id))
+    assert judge.calls == ["u1", "u2"]
+    assert len(store) == 0
+    assert cache.counters.uncacheable == 2
+    await cache.classify(with_image("i1", data=b"png-1"), rules, context("i1"))
+    await cache.classify(with_image("i2", data=b"png-2"), rules, context("i2"))
+    await cache.classify(with_image("i3", data=b"png-1"), rules, context("i3"))
+    assert judge.calls == ["u1", "u2", "i1", "i2"], "same bytes hit, other bytes miss"
 
 
-def test_settings_default_on_and_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert VerdictCacheSettings().enabled is True
-    monkeypatch.setenv("MODERATION_VERDICT_CACHE__ENABLED", "false")
-    monkeypatch.setenv("MODERATION_VERDICT_CACHE__SCOPE", "partitioned")
-    read = VerdictCacheSettings()
-    assert (read.enabled, read.scope.value) == (False, "partitioned")
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def verdict(n: int) -> Verdict:
+    return Verdict(
+        tier=Tier.HAIKU, model=CONFIG.model, policy_id="p", policy_version="1", flagged=False,
+        rationale=str(n),
+    )  # fmt: skip
+
+
+def test_the_store_is_bounded_by_size_least_recently_used_first() -> None:
+    store = VerdictStore(max_entries=3, max_age_s=60, clock=FakeClock())
+    for n in range(3):
+        store.put(f"k{n}", verdict(n))
+    assert store.get("k0") is not None  # k0 is now the most recently used
+    store.put("k3", verdict(3))
+    assert len(store) == 3
+    assert store.get("k1") is None, "the least recently used entry went"
+    assert [store.get(k) is not None for k in ("k0", "k2", "k3")] == [True, True, True]
+    for n in range(4, 1000):
+        store.put(f"k{n}", verdict(n))
+    assert len(store) == 3
+    assert store.counters.evicted == 997
+
+
+def test_the_store_is_bounded_by_age() -> None:
+    clock = FakeClock()
+    store = VerdictStore(max_entries=100, max_age_s=60, clock=clock)
+    store.put("old", verdict(0))
+    clock.now = 30.0
+    store.put("young", verdict(1))
+    clock.now = 61.0
+    assert store.get("old") is None
+    assert store.get("young") is not None
+    clock.now = 200.0
+    store.put("new", verdict(2))  # a write sweeps what expired
+    assert len(store) == 1
+    assert store.counters.expired == 2

@@ -9,7 +9,7 @@ from pathlib import Path
 import jsonschema  # type: ignore[import-untyped]  # no stubs pinned for jsonschema
 import pytest
 
-from moderation_contracts import TOPICS, Payload, TopicSpec, dump_payload
+from moderation_contracts import SCHEMA_VERSION, TOPICS, Payload, TopicSpec, dump_payload
 from moderation_contracts import examples as ex
 from moderation_contracts.compat import breaking_changes_by_name
 from moderation_contracts.schemagen import (
@@ -68,7 +68,7 @@ def test_contracts_drift_is_detected(tmp_path: Path) -> None:
 
 def test_contracts_released_snapshot_is_never_rewritten(tmp_path: Path) -> None:
     write(tmp_path)
-    snapshot = tmp_path / "schemas" / "releases" / "1.0" / "decision.json"
+    snapshot = tmp_path / "schemas" / "releases" / SCHEMA_VERSION / "decision.json"
     snapshot.write_text(snapshot.read_text().replace('"maxLength": 4000', '"maxLength": 9000'))
     problems = write(tmp_path)
     assert len(problems) == 1

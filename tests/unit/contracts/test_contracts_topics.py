@@ -13,6 +13,7 @@ from moderation_contracts import (
     ModerationRequest,
     Party,
     ReviewRequest,
+    ShadowComparison,
     topic_for,
     topics_read_by,
     topics_written_by,
@@ -28,6 +29,7 @@ def test_contracts_default_topic_names() -> None:
         Decision: "moderation.decisions.v1",
         HumanDecision: "moderation.human-decisions.v1",
         DeadLetter: "moderation.deadletter.v1",
+        ShadowComparison: "moderation.shadow.v1",
     }
 
 

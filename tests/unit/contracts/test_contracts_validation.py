@@ -9,6 +9,7 @@ import random
 import pytest
 
 from moderation_contracts import (
+    SCHEMA_VERSION,
     ContractError,
     DeadLetter,
     Decision,
@@ -120,9 +121,9 @@ def test_contracts_bad_input_yields_contract_error(raw: bytes, code: str, fragme
     with pytest.raises(ContractError) as caught:
         parse_payload(ModerationRequest, raw)
     err = caught.value
-    assert (err.schema, err.version, err.code) == ("moderation-request", "1.0", code)
+    assert (err.schema, err.version, err.code) == ("moderation-request", SCHEMA_VERSION, code)
     assert fragment in str(err)
-    assert str(err).startswith(f"moderation-request v1.0 [{code}]: ")
+    assert str(err).startswith(f"moderation-request v{SCHEMA_VERSION} [{code}]: ")
     assert isinstance(err, ValueError)
 
 

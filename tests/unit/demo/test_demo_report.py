@@ -10,7 +10,7 @@ from moderation.demo.corpus import CorpusItem
 from moderation.demo.ledger import Ledger
 from moderation.demo.orchestration import DemoRun
 from moderation.demo.processes import demo_topics
-from moderation_contracts import DecisionStatus, Tier
+from moderation_contracts import DecisionStatus, EscalationReason, Tier
 
 
 def run_of(ledger: Ledger, *, timed_out: bool = False) -> DemoRun:
@@ -47,7 +47,7 @@ def test_a_complete_run_exits_zero() -> None:
     ledger, *_ = two_items()
     out = io.StringIO()
     assert report(run_of(ledger), out) == 0
-    assert "lost items 0" in out.getvalue()
+    assert "not finished in time 0" in out.getvalue()
     assert "moderation trace removed-1" in out.getvalue()
 
 
@@ -59,5 +59,30 @@ def test_a_run_with_missing_items_fails_and_names_them() -> None:
     out = io.StringIO()
     assert report(run_of(ledger, timed_out=True), out) == 1
     text = out.getvalue()
-    assert "FAILED: after waiting 5s, 1 items have no final decision or dead letter" in text
+    assert "FAILED: after waiting 5s (--timeout), 1 items are not finished" in text
+    assert "not lost" in text
     assert "late-1 (benign): not published" in text
+
+
+def test_a_run_where_every_decision_fell_back_fails_and_says_why() -> None:
+    down = [Events(f"down-{n}") for n in range(3)]
+    ledger = Ledger([CorpusItem(e.content_id, "benign", None, b"{}", None) for e in down], "h")
+    for events in down:
+        ledger.decision(events.decision(DecisionStatus.PENDING_REVIEW, Tier.FALLBACK, 0.1))
+        ledger.task(events.task(EscalationReason.TIER_UNAVAILABLE))
+        ledger.decision(events.decision(DecisionStatus.ALLOWED, Tier.HUMAN, 1.0))
+    out = io.StringIO()
+    assert report(run_of(ledger), out) == 1
+    assert "no item was judged by a model: all 3 decisions" in out.getvalue()
+    assert "ANTHROPIC_BASE_URL" in out.getvalue()
+
+
+def test_one_scripted_fallback_among_judged_items_is_fine() -> None:
+    ledger, *_ = two_items()
+    down = Events("down-1")
+    ledger.trails["down-1"] = Ledger(
+        [CorpusItem("down-1", "benign", None, b"{}", None)], "h"
+    ).trails["down-1"]
+    ledger.task(down.task(EscalationReason.TIER_UNAVAILABLE))
+    ledger.decision(down.decision(DecisionStatus.ALLOWED, Tier.HUMAN, 1.0))
+    assert report(run_of(ledger), io.StringIO()) == 0

@@ -27,7 +27,7 @@ def build() -> tuple[Ledger, Events, Events, Events]:
     items = [
         CorpusItem(e.content_id, "benign", None, b"{}", None) for e in (allowed, cleared, human)
     ]
-    items.append(CorpusItem("lost-1", "benign", DemoRoute.HAIKU_ALLOW, b"{}", None))
+    items.append(CorpusItem("late-1", "benign", DemoRoute.HAIKU_ALLOW, b"{}", None))
     ledger = Ledger(items, "human-decisions")
     haiku = allowed.cost((Tier.HAIKU, 1, 0.001))
     both = cleared.cost((Tier.HAIKU, 1, 0.001), (Tier.SONNET, 1, 0.004))
@@ -80,12 +80,13 @@ def test_tokens_cost_and_cache_ratio_sum_the_final_decisions() -> None:
 def test_losses_duplicates_and_routes_are_reported() -> None:
     ledger, *_ = build()
     summary = summarize(ledger, elapsed_s=5.0)
-    assert summary.lost == ["lost-1"]
+    assert summary.unfinished == ["late-1"]
     assert summary.duplicates == 1
     assert summary.routes[DemoRoute.HUMAN] == {"removed": 1}
-    assert summary.routes[DemoRoute.UNKNOWN] == {"lost": 1}
+    assert summary.routes[DemoRoute.UNKNOWN] == {"not finished": 1}
     text = render(summary)
-    assert "lost items 1: lost-1" in text
+    assert "not finished in time 1: late-1" in text
+    assert "lost" not in text.replace("late-1", "")
     assert "sonnet confirms -> human" in text
     assert "duplicates seen 1" in text
     assert "80.0%" in text
@@ -94,7 +95,7 @@ def test_losses_duplicates_and_routes_are_reported() -> None:
 def test_an_empty_run_renders() -> None:
     summary = summarize(Ledger([], "h"), elapsed_s=0.0)
     assert summary.cost_per_1000 == 0.0
-    assert "lost items 0" in render(summary)
+    assert "not finished in time 0" in render(summary)
 
 
 def test_stage_failures_are_flagged_loudly() -> None:
@@ -113,5 +114,5 @@ def test_stage_failures_are_flagged_loudly() -> None:
         )
     )
     summary = summarize(ledger, elapsed_s=1.0)
-    assert summary.lost == []
+    assert summary.unfinished == []
     assert "WARNING: 1 items were dead-lettered by a failing stage" in render(summary)

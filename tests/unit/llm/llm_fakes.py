@@ -9,7 +9,20 @@ from dataclasses import dataclass, field
 
 import httpx2
 
+from moderation.llm.gateway import LlmRequest
+
 Reply = Callable[[httpx2.Request], httpx2.Response]
+
+
+def llm_request(model: str = "claude-haiku-4-5", content: str = "hello") -> LlmRequest:
+    """A minimal Messages request for the gateway."""
+    return LlmRequest(
+        model=model,
+        max_tokens=100,
+        system=[{"type": "text", "text": "policy"}],
+        messages=[{"role": "user", "content": content}],
+    )
+
 
 RATE_HEADERS = {
     "anthropic-ratelimit-requests-limit": "600",

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 import pytest
 from conftest import GatewayFactory
-from llm_fakes import RATE_HEADERS, FakeApi, FakeTime, drop, ok, status
+from llm_fakes import RATE_HEADERS, FakeApi, FakeTime, drop, llm_request, ok, status
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from moderation.errors import ConfigurationError, TierUnavailable
+from moderation.errors import ConfigurationError, ItemRejected, TierUnavailable
 from moderation.llm.circuit import CircuitConfig, CircuitState
-from moderation.llm.gateway import ATTEMPTS_ATTRIBUTE, CallContext, LlmRequest, Resilience
+from moderation.llm.gateway import ATTEMPTS_ATTRIBUTE, CallContext, Resilience
 from moderation.llm.ratelimit import RateLimitWait
 from moderation.llm.retry import RetryPolicy
 
 MODEL = "claude-haiku-4-5"
 CONTEXT = CallContext(stage="triage", tenant_id="acme", content_id="c-1")
-
-
-def llm_request() -> LlmRequest:
-    return LlmRequest(
-        model=MODEL,
-        max_tokens=100,
-        system=[{"type": "text", "text": "policy"}],
-        messages=[{"role": "user", "content": "hello"}],
-    )
 
 
 async def test_a_429_is_retried_after_its_retry_after_in_one_span(
@@ -90,25 +81,31 @@ async def test_dropped_connections_are_retried(api: FakeApi, make_gateway: Gatew
     assert len(api.requests) == 3
 
 
-async def test_bad_requests_are_not_retried_and_do_not_trip_the_circuit(
-    api: FakeApi, make_gateway: GatewayFactory
+@pytest.mark.parametrize("code", [400, 404, 413, 422])
+async def test_errors_of_one_item_reject_the_item_not_the_tier(
+    api: FakeApi, make_gateway: GatewayFactory, code: int
 ) -> None:
-    api.script = [status(400)]
+    api.script = [status(code)]
     gateway = make_gateway(Resilience(circuit=CircuitConfig(failure_threshold=1)))
     for _ in range(3):
-        with pytest.raises(TierUnavailable) as raised:
+        with pytest.raises(ItemRejected) as raised:
             await gateway.create(llm_request(), CONTEXT)
-        assert raised.value.status == 400
-    assert len(api.requests) == 3
+        assert raised.value.status == code
+        assert not isinstance(raised.value, TierUnavailable)  # only unavailability fails open
+    assert len(api.requests) == 3  # never retried
     assert gateway.circuit(MODEL).state is CircuitState.CLOSED
 
 
-async def test_rejected_credentials_are_a_configuration_error(
-    api: FakeApi, make_gateway: GatewayFactory
+@pytest.mark.parametrize(
+    ("code", "hint"), [(401, "ANTHROPIC_API_KEY"), (402, "billing"), (403, "permission")]
+)
+async def test_rejected_credentials_billing_and_permissions_are_configuration_errors(
+    api: FakeApi, make_gateway: GatewayFactory, code: int, hint: str
 ) -> None:
-    api.script = [status(401)]
-    with pytest.raises(ConfigurationError, match="ANTHROPIC_API_KEY"):
+    api.script = [status(code)]
+    with pytest.raises(ConfigurationError, match=hint) as raised:
         await make_gateway().create(llm_request(), CONTEXT)
+    assert raised.value.status == code
     assert len(api.requests) == 1
 
 

@@ -61,6 +61,16 @@ def test_triage_moves_refusals_and_invalid_output_up_a_tier(kind: JudgementKind)
     assert route_triage(other(kind), POLICY).route is Route.REVIEW
 
 
+def test_an_item_the_api_rejected_moves_up_the_ladder_even_when_the_policy_fails_open() -> None:
+    for policy in (POLICY, OPEN_POLICY):
+        triage = route_triage(other(JudgementKind.REJECTED), policy)
+        assert (triage.route, triage.decided_by) == (Route.REVIEW, Tier.HAIKU)
+        assert triage.reason == "why"
+        review = route_review(other(JudgementKind.REJECTED), policy)
+        assert (review.route, review.decided_by) == (Route.HUMAN, Tier.SONNET)
+        assert review.escalation is EscalationReason.ITEM_REJECTED_BY_API
+
+
 def test_unavailable_triage_fails_closed_to_humans_by_default() -> None:
     routing = route_triage(other(JudgementKind.UNAVAILABLE), POLICY)
     assert routing.route is Route.HUMAN

@@ -20,6 +20,7 @@ from pipe_fakes import (
     echo,
     record,
     still_waiting,
+    turns,
     until,
 )
 
@@ -316,3 +317,16 @@ def test_a_consumer_record_becomes_an_inbound_with_byte_headers() -> None:
     assert to_inbound(raw) == Inbound(
         "in", 2, 9, b"k", b"v", (("a", b"1"), ("empty", b"")), 1700000000123
     )
+
+
+async def test_work_revoked_before_it_started_gives_its_slot_back() -> None:
+    """A task cancelled before its first step never runs its body: the slot must still return,
+    or each such revoke shrinks the window until intake stops for good."""
+    made = runner(echo, Broker(), window=1)
+    assert await made.submit(record(0))
+    await made.release([(TOPIC, 0)])  # cancels the task before it ever ran
+    later = asyncio.create_task(made.submit(record(5)))
+    await turns()
+    assert later.done(), "the window's only slot was lost with the cancelled task"
+    assert later.result() is True
+    await made.drain(5)

@@ -54,9 +54,9 @@ async def test_an_item_with_two_outputs_counts_once_with_its_decision_status() -
         for point in metric.data.data_points
         if isinstance(point, NumberDataPoint)
     }
-    labels = ("moderation.route", "moderation.stage", "moderation.status")
-    assert counts == {
-        tuple(zip(labels, ("review", "triage", "pending_review"), strict=True)): 2,
-        tuple(zip(labels, ("duplicate", "triage", ""), strict=True)): 1,
+    labels = ("moderation.route", "moderation.stage", "moderation.status", "moderation.tenant_id")
+    assert counts == {  # items by tenant too
+        tuple(zip(labels, ("review", "triage", "pending_review", "acme"), strict=True)): 2,
+        tuple(zip(labels, ("duplicate", "triage", "", "acme"), strict=True)): 1,
     }
     telemetry.shutdown()

@@ -66,6 +66,7 @@ def task(content_id: str = "c1", generation: int = 0, tenant_id: str = "acme") -
     )
     return HumanReviewTask(
         task_id=task_id_for(tenant_id, content_id, generation),
+        generation=generation,
         request=request,
         escalation_reason=EscalationReason.FLAGGED_CONFIRMED,
         priority=Priority.NORMAL,
@@ -514,3 +515,44 @@ async def test_a_dead_lettered_answer_keeps_the_exact_bytes_the_reviewer_tool_se
     assert base64.b64decode(str(letter["original_value_b64"])) == sent
     assert base64.b64decode(str(letter["original_key_b64"])) == b"any-key"
     assert letter["source_topic"] == TOPICS.human_decisions
+
+
+async def escalate(made: HumanReviewTask) -> HumanReviewTask:
+    finalize = Finalize()
+    await finalize.task(made)
+    escalated = await finalize.answer(answer(HumanAction.ESCALATE, task_id=made.task_id))
+    (requeued,) = on(escalated, TOPICS.human_review)
+    return parse_payload(HumanReviewTask, requeued.value)
+
+
+async def test_escalation_raises_priority_and_never_moves_the_deadline_later() -> None:
+    soon = task().model_copy(update={"review_deadline": T0 + timedelta(hours=1)})
+    kept = await escalate(soon)
+    assert kept.priority is Priority.HIGH
+    assert kept.review_deadline == soon.review_deadline
+    far = task().model_copy(
+        update={"priority": Priority.LOW, "review_deadline": T0 + timedelta(hours=48)}
+    )
+    brought_forward = await escalate(far)
+    assert brought_forward.priority is Priority.NORMAL
+    assert brought_forward.review_deadline == T0 + timedelta(hours=24 / 4)
+
+
+async def test_the_escalation_generation_is_stored_with_the_task_not_parsed_from_its_id() -> None:
+    # Task ids are hex digests: "-e" may appear in one without any escalation.
+    odd = task().model_copy(update={"task_id": "task-e0e1-ee-e2"})
+    first = await escalate(odd)
+    assert first.generation == 1
+    assert first.task_id == task_id_for("acme", "c1", 1)
+    second = await escalate(first)
+    assert second.generation == 2
+    assert second.task_id == task_id_for("acme", "c1", 2)
+
+
+async def test_a_human_decision_names_the_policy_even_when_no_model_judged() -> None:
+    finalize = Finalize()
+    made = task().model_copy(update={"policy_id": "default", "policy_version": "2026.11:acme.3"})
+    assert (made.triage, made.review) == (None, None)  # e.g. triage unavailable, fail closed
+    await finalize.task(made)
+    (final,) = decisions(await finalize.answer(answer(task_id=made.task_id)))
+    assert (final.policy_id, final.policy_version) == ("default", "2026.11:acme.3")

@@ -10,11 +10,22 @@ from moderation.telemetry import TelemetryConfig, TelemetryConfigError
 from moderation.telemetry.runtime import build
 
 
-def test_defaults_follow_the_spec() -> None:
+def test_without_an_endpoint_nothing_is_exported_and_the_log_says_so() -> None:
     config = TelemetryConfig.from_env({})
     assert config == TelemetryConfig(
-        service_name="moderation", trace_exporters=("otlp",), metric_exporters=("otlp",)
+        service_name="moderation", trace_exporters=(), metric_exporters=()
     )
+    assert "traces -> off; metrics -> prometheus /metrics" in config.describe()
+
+
+def test_an_otlp_endpoint_turns_the_otlp_exporters_on() -> None:
+    both = TelemetryConfig.from_env({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"})
+    assert (both.trace_exporters, both.metric_exporters) == (("otlp",), ("otlp",))
+    assert "traces -> otlp; metrics -> prometheus /metrics, otlp" in both.describe()
+    traces = TelemetryConfig.from_env({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://c:4318"})
+    assert (traces.trace_exporters, traces.metric_exporters) == (("otlp",), ())
+    chosen = TelemetryConfig.from_env({"OTEL_TRACES_EXPORTER": "otlp"})  # explicit wins
+    assert chosen.trace_exporters == ("otlp",)
 
 
 def test_service_name_env_wins_over_argument() -> None:
@@ -54,6 +65,7 @@ def test_unsupported_settings_are_refused(env: dict[str, str], message: str) -> 
 
 def test_signal_protocol_overrides_the_general_one() -> None:
     env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318",
         "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc",
         "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": "http/protobuf",
     }

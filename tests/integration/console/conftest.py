@@ -1,0 +1,91 @@
+"""Console integration fixtures: a real PostgreSQL server (throwaway, or DATABASE_URL), a fresh
+database per test, and the console as a real ``moderation console serve`` process."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from console_process_harness import ConsoleProcess
+from sqlalchemy import Engine, create_engine, make_url, text
+
+from moderation.console.db import make_engine, migrate
+from moderation.console.devpostgres import local_postgres
+from moderation.devkafka import free_port
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server URL; installs and starts a throwaway cluster when none is given."""
+    with local_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty database on the server for one test (dropped after)."""
+    name = f"console_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test runs on the embedded default and on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'console.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def any_engine(any_url: str) -> Iterator[Engine]:
+    engine = make_engine(any_url, pool_size=16)
+    migrate(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def console_factory(
+    kafka_bootstrap: str, tmp_path: Path
+) -> Iterator[Callable[..., ConsoleProcess]]:
+    started: list[ConsoleProcess] = []
+
+    def make(database_url: str, topics: dict[str, str], **extra: str) -> ConsoleProcess:
+        env = {
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if not k.startswith(("MODERATION_", "OTEL_")) and k != "DATABASE_URL"
+            },
+            "DATABASE_URL": database_url,
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            "MODERATION_CONSOLE_PORT": str(free_port()),
+            "MODERATION_CONSOLE_GROUP_ID": f"console-{uuid.uuid4().hex[:8]}",
+            "MODERATION_TOPICS__HUMAN_REVIEW": topics["human_review"],
+            "MODERATION_TOPICS__HUMAN_DECISIONS": topics["human_decisions"],
+            "MODERATION_TOPICS__DEADLETTER": topics["deadletter"],
+            **extra,
+        }
+        made = ConsoleProcess(
+            env, int(env["MODERATION_CONSOLE_PORT"]), tmp_path / f"console-{len(started)}.log"
+        )
+        started.append(made)
+        return made
+
+    yield make
+    for process in started:
+        process.stop()
+        print(f"--- {process.log_path.name} ---\n{process.log()}")
