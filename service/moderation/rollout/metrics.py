@@ -10,18 +10,28 @@ from __future__ import annotations
 from opentelemetry.metrics import Meter
 
 from moderation.llm.classify import Judgement
+from moderation.telemetry.metrics import RunningTotals
 from moderation_contracts import ShadowComparison
+
+_JUDGEMENT_LABELS = ("moderation.stage", "moderation.config_id", "moderation.outcome")
 
 
 class RolloutMetrics:
     def __init__(self, meter: Meter) -> None:
-        self._judgements = meter.create_counter(
+        # One judgement per LLM-judged item: kept as running totals (see RunningTotals).
+        self._judgements = RunningTotals(_JUDGEMENT_LABELS)
+        meter.create_observable_counter(
             "moderation.rollout.judgements",
+            callbacks=[self._judgements.observe],
             unit="{judgement}",
             description="Model judgements by stage, config id and outcome.",
         )
-        self._cost = meter.create_counter(
-            "moderation.rollout.cost.usd", unit="{USD}", description="LLM cost by config id."
+        self._cost = RunningTotals(_JUDGEMENT_LABELS[:2])
+        meter.create_observable_counter(
+            "moderation.rollout.cost.usd",
+            callbacks=[self._cost.observe],
+            unit="{USD}",
+            description="LLM cost by config id.",
         )
         self._comparisons = meter.create_counter(
             "moderation.shadow.comparisons",
@@ -45,11 +55,10 @@ class RolloutMetrics:
         )
 
     def judged(self, stage: str, config_id: str, judgement: Judgement) -> None:
-        labels = {"moderation.stage": stage, "moderation.config_id": config_id}
-        self._judgements.add(1, {**labels, "moderation.outcome": judgement.kind.value})
+        self._judgements.add((stage, config_id, judgement.kind.value), 1)
         spent = sum(cost.cost_usd for cost in judgement.costs)
         if spent:
-            self._cost.add(spent, labels)
+            self._cost.add((stage, config_id), spent)
 
     def compared(self, comparison: ShadowComparison) -> None:
         stage = comparison.stage.value

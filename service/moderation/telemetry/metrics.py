@@ -49,7 +49,7 @@ def render_prometheus(registry: CollectorRegistry) -> MetricsPage:
     return MetricsPage(body=generate_latest(registry), content_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
-class _Totals:
+class RunningTotals:
     """Running totals per label set, reported when the metrics are collected.
 
     Recording is a dictionary update under a lock; the OpenTelemetry SDK only sees the totals
@@ -88,11 +88,11 @@ class Metrics:
     ``moderation.llm.prompt_cache.calls`` (hit/miss) and ``..hit_ratio`` (gauge),
     ``moderation.llm.refusals`` (by model/stage/category), ``moderation.verdict_cache.entries``.
     ``moderation.items`` also carries the tenant.
-    Per-event counters are running totals reported on collection (see ``_Totals``).
+    Per-event counters are running totals reported on collection (see ``RunningTotals``).
     """
 
     def __init__(self, meter: Meter) -> None:
-        self._items = _Totals((attr.STAGE, attr.ROUTE, "moderation.status", attr.TENANT_ID))
+        self._items = RunningTotals((attr.STAGE, attr.ROUTE, "moderation.status", attr.TENANT_ID))
         meter.create_observable_counter(
             "moderation.items",
             callbacks=[self._items.observe],
@@ -105,28 +105,28 @@ class Metrics:
             description="Duration of LLM calls.",
             explicit_bucket_boundaries_advisory=list(LATENCY_BUCKETS),
         )
-        self._tokens = _Totals((*_LLM_LABELS, attr.GENAI_TOKEN_TYPE))
+        self._tokens = RunningTotals((*_LLM_LABELS, attr.GENAI_TOKEN_TYPE))
         meter.create_observable_counter(
             "moderation.llm.tokens",
             callbacks=[self._tokens.observe],
             unit="{token}",
             description="LLM tokens by model and type.",
         )
-        self._cost = _Totals((attr.TENANT_ID, *_LLM_LABELS))
+        self._cost = RunningTotals((attr.TENANT_ID, *_LLM_LABELS))
         meter.create_observable_counter(
             "moderation.llm.cost.usd",
             callbacks=[self._cost.observe],
             unit="{USD}",
             description="LLM cost by tenant, model and stage.",
         )
-        self._in_flight = _Totals(_LLM_LABELS)
+        self._in_flight = RunningTotals(_LLM_LABELS)
         meter.create_observable_up_down_counter(
             "moderation.llm.in_flight",
             callbacks=[self._in_flight.observe],
             unit="{call}",
             description="LLM calls in flight.",
         )
-        self._errors = _Totals((attr.ERROR_TYPE, attr.STAGE))
+        self._errors = RunningTotals((attr.ERROR_TYPE, attr.STAGE))
         meter.create_observable_counter(
             "moderation.errors",
             callbacks=[self._errors.observe],
@@ -143,7 +143,7 @@ class Metrics:
             unit="{reload}",
             description="Policy file reloads by result (ok, invalid: the old policy was kept).",
         )
-        self._prompt_cache = _Totals((*_LLM_LABELS, "moderation.result"))
+        self._prompt_cache = RunningTotals((*_LLM_LABELS, "moderation.result"))
         meter.create_observable_counter(
             "moderation.llm.prompt_cache.calls",
             callbacks=[self._prompt_cache.observe],
