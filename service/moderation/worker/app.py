@@ -2,9 +2,10 @@
 
 One worker is one consumer group (``<app_id>-<stages>``). faust runs the application (its
 lifecycle, signals, producer and timers) with its own consumer and web server switched off
-(the worker's HTTP server is :mod:`moderation.worker.http`); the stage inputs are read by :class:`~moderation.streaming.intake.Intake`, which owns fetching,
-seeking and committing (see its docstring for why nothing can be skipped). Each input topic
-has one :class:`~moderation.streaming.runner.StageRunner`.
+(the worker's HTTP server is :mod:`moderation.worker.http`). The stage inputs are read by
+:class:`~moderation.streaming.intake.Intake`, which owns fetching, seeking and committing (see
+its docstring for why nothing can be skipped). Each input topic has one
+:class:`~moderation.streaming.runner.StageRunner`.
 """
 
 from __future__ import annotations
