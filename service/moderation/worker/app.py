@@ -2,10 +2,10 @@
 
 One worker is one consumer group (``<app_id>-<stages>``). faust runs the application (its
 lifecycle, signals, producer and timers) with its own consumer and web server switched off
-(the worker's HTTP server is :mod:`moderation.worker.http`); the
-stage inputs are read by :class:`~moderation.streaming.intake.Intake`, which owns fetching,
-seeking and committing (see its docstring for why nothing can be skipped). Each input topic
-has one :class:`~moderation.streaming.runner.StageRunner`.
+(the worker's HTTP server is :mod:`moderation.worker.http`). The stage inputs are read by
+:class:`~moderation.streaming.intake.Intake`, which owns fetching, seeking and committing (see
+its docstring for why nothing can be skipped). Each input topic has one
+:class:`~moderation.streaming.runner.StageRunner`.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ _log = logging.getLogger(__name__)
 
 
 class _NoFaustConsumer(BootStrategy):
-    """faust starts its producer, web server and sensors, but neither its consumer nor tables:
-    the intake reads the stage inputs."""
+    """faust starts its producer and sensors, but neither its consumer nor tables: the intake
+    reads the stage inputs (faust's web server is off by setting, see the module docstring)."""
 
     enable_kafka_consumer = False
 
