@@ -292,6 +292,12 @@ class Settings(BaseSettings):
     commit_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="how often finished offsets are committed"
     )
+    send_timeout_s: float = Field(
+        default=30.0,
+        ge=5,
+        le=300,
+        description="a produce the broker has not answered by then fails and is sent again",
+    )
     rebalance_timeout_s: float = Field(
         default=90.0, gt=0, description="must exceed item_deadline_s so in-flight work can finish"
     )

@@ -117,6 +117,9 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) 
         value_serializer="raw",
         producer_acks=-1,
         producer_max_request_size=4 * 1024 * 1024,
+        # faust's default is 20 minutes: a batch in flight when the broker went away would hold
+        # its item (and every later offset's commit) that long. Failed sends are sent again.
+        producer_request_timeout=settings.send_timeout_s,
         topic_partitions=settings.topic_partitions,
         topic_replication_factor=settings.topic_replication,
         datadir=str(settings.data_dir),
