@@ -30,7 +30,12 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from aiokafka.errors import CommitFailedError, CoordinatorNotAvailableError, NotCoordinatorError
+from aiokafka.errors import (
+    CommitFailedError,
+    CoordinatorLoadInProgressError,
+    CoordinatorNotAvailableError,
+    NotCoordinatorError,
+)
 from aiokafka.structs import OffsetAndMetadata
 
 _log = logging.getLogger(__name__)
@@ -140,7 +145,11 @@ async def _read_state_when_ready(
     while True:
         try:
             return await _read_state(admin, group, app_id, topics)
-        except (CoordinatorNotAvailableError, NotCoordinatorError) as error:
+        except (
+            CoordinatorLoadInProgressError,
+            CoordinatorNotAvailableError,
+            NotCoordinatorError,
+        ) as error:
             if asyncio.get_running_loop().time() + delay > deadline:
                 raise
             _log.info("group coordinator not ready yet (%s); retrying", type(error).__name__)

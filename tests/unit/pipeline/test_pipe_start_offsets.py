@@ -58,3 +58,32 @@ def test_the_log_line_names_group_topic_offsets_and_source() -> None:
     assert describe("app-triage", plan) == [
         f"group app-triage starts {T} at p0@7 p1@9 (copied from app-old)"
     ]
+
+
+async def test_a_fresh_clusters_loading_coordinator_is_waited_for_not_fatal() -> None:
+    """A new broker answers GroupLoadInProgress / CoordinatorNotAvailable for a few seconds."""
+    from aiokafka.errors import CoordinatorLoadInProgressError, CoordinatorNotAvailableError
+
+    from moderation.streaming.start_offsets import _read_state_when_ready
+
+    failures: list[Exception] = [
+        CoordinatorNotAvailableError(),
+        CoordinatorLoadInProgressError(),
+    ]
+
+    class Admin:
+        async def describe_topics(self, topics: list[str]) -> list[dict[str, object]]:
+            return [{"topic": "in", "error_code": 0, "partitions": [{"partition": 0}]}]
+
+        async def list_consumer_group_offsets(self, name: str, partitions: object) -> dict:  # type: ignore[type-arg]
+            return {}
+
+        async def list_consumer_groups(self) -> list[tuple[str, str]]:
+            if failures:
+                raise failures.pop(0)
+            return [("app-triage", "consumer")]
+
+    partitions, own, others = await _read_state_when_ready(Admin(), "app-review", "app", ["in"])  # type: ignore[arg-type]
+    assert failures == []
+    assert [(tp.topic, tp.partition) for tp in partitions] == [("in", 0)]
+    assert (own, others) == ({}, {})
