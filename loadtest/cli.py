@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline loop")
     parser.add_argument("--no-trace", action="store_true", help="no trace file (no hop overhead)")
     parser.add_argument(
+        "--reviewer",
+        action="store_true",
+        help="answer every human-review task on the partition librdkafka's default (CRC32) "
+        "partitioner picks, wait for the human final decisions, report no_open_task",
+    )
+    parser.add_argument(
         "--env",
         type=env_setting,
         action="append",
@@ -107,6 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         batch=args.batch,
         batch_delay_s=args.batch_delay,
         worker_env=dict(args.env),
+        reviewer=args.reviewer,
         timeout_s=args.timeout,
         workdir=args.out,
     )

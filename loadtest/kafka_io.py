@@ -65,6 +65,8 @@ async def publish(
 def _service_terminal(topic: str, topics: TopicNames, data: dict[str, object]) -> str | None:
     """The content_id whose automated part this record ends, if it ends one."""
     if topic == topics.decisions:
+        if data.get("decided_by") == "human":  # a reviewer's, after the automated part ended
+            return None
         return str(data["content_id"]) if data.get("final") else None
     if topic == topics.human_review:
         request = data.get("request")
@@ -79,8 +81,10 @@ async def collect(
     classify: Callable[[str, dict[str, object]], tuple[str | None, str]],
     done: Callable[[], bool],
     timeout_s: float,
+    on_record: Callable[[str, dict[str, object]], None] | None = None,
 ) -> None:
-    """Read ``topics`` from the start until ``done()`` or the timeout (items then count as lost)."""
+    """Read ``topics`` from the start until ``done()`` or the timeout (items then count as lost).
+    ``on_record`` sees every record read (the ``--reviewer`` answers tasks from there)."""
     consumer = AIOKafkaConsumer(
         *topics, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
@@ -92,6 +96,8 @@ async def collect(
             for tp, messages in batch.items():
                 for message in messages:
                     data = json.loads(message.value or b"{}")
+                    if on_record is not None:
+                        on_record(tp.topic, data)
                     content_id, kind = classify(tp.topic, data)
                     if content_id is None:
                         continue

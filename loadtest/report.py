@@ -59,6 +59,14 @@ def table(result: dict[str, Any]) -> str:
             f"{service['completed']} / {service['lost']} / {service['duplicate_outputs']}",
         )
     )
+    human = service.get("human_review")
+    if human:
+        lines.append(
+            _row(
+                "human answers (CRC32 partition): answered / finalized / no_open_task",
+                f"{human['answered']} / {human['finalized']} / {human['no_open_task']}",
+            )
+        )
     lines += ["", "end-to-end latency ms (p50 / p95 / p99, count)"]
     for route, p in sorted(service["latency_ms"].items()):
         lines.append(_row(route, f"{p['p50']} / {p['p95']} / {p['p99']}  (n={p['count']})"))

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from aiokafka import AIOKafkaProducer
+
 from loadtest import kafka_io, measure, processes
 from loadtest.resources import FootprintSampler
+from loadtest.reviewer import Reviewer
 from loadtest.scenarios import Scenario, Shape
 from loadtest.traffic import Item, TrafficSpec, generate
 from moderation.devkafka import local_kafka
@@ -40,6 +43,7 @@ class RunConfig:
     batch: bool = False
     batch_delay_s: float = 1.0
     worker_env: dict[str, str] = field(default_factory=dict)
+    reviewer: bool = False  # answer human-review tasks on librdkafka's (CRC32) partition
     class_latency_ms: dict[str, float] = field(default_factory=dict)  # per model class
     timeout_s: float = 150.0
     workdir: Path = Path(".run/loadtest")
@@ -86,16 +90,22 @@ async def _drive(
     shape: Shape,
     classify: Any,
     timeout_s: float,
+    reviewer: Reviewer | None = None,
 ) -> tuple[measure.Observation, float]:
     observed = measure.Observation()
     times = shape.send_times(len(items))
     wanted = {item.request.content_id for item in items}
 
     def done() -> bool:
-        return len(observed.sent_ms) == len(items) and wanted <= observed.terminal.keys()
+        settled = reviewer is None or reviewer.settled()
+        sent = len(observed.sent_ms) == len(items)
+        return sent and wanted <= observed.terminal.keys() and settled
 
+    on_record = reviewer.on_record if reviewer is not None else None
     reader = asyncio.create_task(
-        kafka_io.collect(bootstrap, outputs, observed, classify, done, timeout_s + times[-1])
+        kafka_io.collect(
+            bootstrap, outputs, observed, classify, done, timeout_s + times[-1], on_record
+        )
     )
     lateness = await kafka_io.publish(bootstrap, topic, items, times, observed)
     await reader
@@ -178,13 +188,21 @@ async def _service(
     def footprint(children: list[Any]) -> FootprintSampler:
         return FootprintSampler([(c.pid, c.web_port) for c in children]).start()
 
+    reviewer = await stack_reviewer(config, bootstrap, topics) if config.reviewer else None
     with ExitStack() as stack:
         if config.scenario is not Scenario.BACKLOG:
             children = stack.enter_context(start())
             sampler = footprint(children)
             cpu0 = cpu(children)
             observed, lateness = await _drive(
-                bootstrap, topics.requests, outputs, items, shape, classify, config.timeout_s
+                bootstrap,
+                topics.requests,
+                outputs,
+                items,
+                shape,
+                classify,
+                config.timeout_s,
+                reviewer,
             )
             cpu_s = used(children, cpu0)
         else:
@@ -200,8 +218,11 @@ async def _service(
                 outputs,
                 observed,
                 classify,
-                lambda: wanted <= observed.terminal.keys(),
+                lambda: (
+                    wanted <= observed.terminal.keys() and (reviewer is None or reviewer.settled())
+                ),
                 config.timeout_s,
+                reviewer.on_record if reviewer is not None else None,
             )
             lateness = 0.0
             cpu_s = used(children, cpu0)
@@ -211,11 +232,26 @@ async def _service(
     summary["cpu_s_per_worker"] = cpu_s
     summary["prompt_cache"] = prompt_cache(sim.stats())
     summary["worker_footprint"] = worker_footprint
+    if reviewer is not None:
+        await reviewer.wait_sent()
+        await reviewer.close()
+        summary["human_review"] = reviewer.figures()
     if trace_file is not None and trace_file.exists():
         summary["hop_overhead_ms"] = measure.hop_overheads(read_records(trace_file))
     else:
         summary["hop_overhead_ms"] = {}
     return summary
+
+
+async def stack_reviewer(config: RunConfig, bootstrap: str, topics: TopicNames) -> Reviewer:
+    """The ``--reviewer``: a producer publishing answers to the partition CRC32 picks."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+
+    async def send(topic: str, key: bytes, value: bytes, partition: int) -> None:
+        await producer.send_and_wait(topic, value, key=key, partition=partition)
+
+    return Reviewer(topics, config.partitions, send, close=producer.stop)
 
 
 async def _baseline(

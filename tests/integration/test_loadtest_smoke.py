@@ -62,3 +62,25 @@ def test_backlog_scenario_prints_the_table_and_writes_the_result(
     cost = service["cost"]
     assert 0 < cost["per_1000_usd"] < cost["naive_per_1000_usd"]
     assert sum(point["completed"] for point in service["timeline"]) == 300
+
+
+def test_two_workers_finalize_every_answer_a_crc32_reviewer_gives(
+    kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    """Issue 22 in the load test: answers land on librdkafka's partition, none is refused."""
+    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap}
+    argv = [sys.executable, "-m", "loadtest", "backlog", "--items", "200", "--partitions", "4"]
+    argv += ["--workers", "2", "--reviewer", "--no-baseline", "--no-trace"]
+    argv += ["--out", str(tmp_path), "--timeout", "90"]
+    done = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=150, check=False
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "answered / finalized / no_open_task" in done.stdout
+    (result_file,) = tmp_path.glob("backlog-*.json")
+    service = json.loads(result_file.read_text())["service"]
+    assert (service["completed"], service["lost"]) == (200, 0)
+    human = service["human_review"]
+    assert human["answered"] > 0, "the traffic mix sends some items to humans"
+    assert human["finalized"] == human["answered"]
+    assert human["no_open_task"] == 0
