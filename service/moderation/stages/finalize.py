@@ -36,6 +36,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
@@ -180,44 +181,53 @@ class FinalizeStore:
         )
 
     async def assigned(self, partitions: Sequence[Partition]) -> None:
-        for _, number in partitions:
-            self.states[number] = await self._restore(number)
+        if partitions:
+            self.states.update(await self._restore(sorted({number for _, number in partitions})))
 
     def revoked(self, partitions: Sequence[Partition]) -> None:
         for _, number in partitions:
             for content_id in self.states.pop(number, {}):
                 self._expiry_sent.pop(content_id, None)
 
-    async def _restore(self, number: int) -> dict[str, FinalizeState]:
+    async def _restore(self, numbers: Sequence[int]) -> dict[int, dict[str, FinalizeState]]:
+        """Read the state topic's ``numbers`` partitions from the beginning to their end, all
+        with one consumer (one connection per rebalance, not one per partition)."""
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
             enable_auto_commit=False,
             **self.client_options,
         )
         await consumer.start()
-        restored: dict[str, FinalizeState] = {}
+        restored: dict[int, dict[str, FinalizeState]] = {number: {} for number in numbers}
         try:
-            tp = TopicPartition(self.names.finalize_state, number)
-            consumer.assign([tp])
-            await consumer.seek_to_beginning(tp)
-            end = (await consumer.end_offsets([tp]))[tp]
-            while await consumer.position(tp) < end:
-                batch = await consumer.getmany(tp, timeout_ms=1000)
-                for record in batch.get(tp, []):
-                    content_id = record.key.decode() if record.key else ""
-                    if record.value is None:
-                        restored.pop(content_id, None)
-                        continue
-                    try:
-                        restored[content_id] = parse_payload(FinalizeState, record.value)
-                    except ContractError:
-                        _log.error(
-                            "finalize state %s[%d]@%d unreadable", tp.topic, number, record.offset
-                        )
+            tps = [TopicPartition(self.names.finalize_state, number) for number in numbers]
+            consumer.assign(tps)
+            await consumer.seek_to_beginning(*tps)
+            ends = await consumer.end_offsets(tps)
+            pending = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
+            while pending:
+                batch = await consumer.getmany(*pending, timeout_ms=1000)
+                for tp, records in batch.items():
+                    for record in records:
+                        self._replay(restored[tp.partition], tp, record)
+                pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
         finally:
             await consumer.stop()
-        _log.info("finalize state of partition %d restored: %d items", number, len(restored))
+        for number, states in restored.items():
+            _log.info("finalize state of partition %d restored: %d items", number, len(states))
         return restored
+
+    @staticmethod
+    def _replay(states: dict[str, FinalizeState], tp: TopicPartition, record: Any) -> None:
+        """Apply one state record (a tombstone forgets the item)."""
+        content_id = record.key.decode() if record.key else ""
+        if record.value is None:
+            states.pop(content_id, None)
+            return
+        try:
+            states[content_id] = parse_payload(FinalizeState, record.value)
+        except ContractError:
+            _log.error("finalize state %s[%d]@%d unreadable", tp.topic, tp.partition, record.offset)
 
     async def sweep(self, sender: Sender, max_age: timedelta, now: datetime) -> int:
         """Send an ``expire`` event for each item whose oldest parked answer is too old."""
