@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from moderation.cache.judge import Judge
+from moderation.levers import CanarySettings, CanaryUnit
 from moderation.llm.classify import Judgement, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
 from moderation.policy import Policy, PolicyBook, PolicyLookup
 from moderation.rollout.sampling import in_share
-from moderation.rollout.settings import CanarySettings, CanaryUnit
 from moderation_contracts import ModerationRequest, Verdict
 
 

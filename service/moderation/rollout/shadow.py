@@ -17,13 +17,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from moderation.cache.judge import Judge
+from moderation.levers import ShadowSettings
 from moderation.llm.circuit import CircuitBreaker, CircuitConfig
 from moderation.llm.classify import Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
 from moderation.policy import Policy, PolicyBook
 from moderation.rollout.metrics import RolloutMetrics
 from moderation.rollout.sampling import in_share
-from moderation.rollout.settings import ShadowSettings
 from moderation.routing import route_review, route_triage
 from moderation.stages.common import output
 from moderation.streaming.records import Outbound

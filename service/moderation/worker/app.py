@@ -19,9 +19,7 @@ from typing import Any
 import faust
 from faust.app.base import BootStrategy
 
-from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
-from moderation.cache.settings import VerdictCacheSettings
 from moderation.cache.wiring import cached, verdict_store
 from moderation.halt import IntakeHalt
 from moderation.llm.classify import Classifier, TierConfig
@@ -176,13 +174,13 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) 
         )
 
     # Speed and cost levers (loadtest/README.md): verdict cache (default on), batch mode (off).
-    cache_settings = VerdictCacheSettings()
+    cache_settings = settings.verdict_cache
     verdicts = verdict_store(cache_settings, telemetry.metrics)
     # Shadow mode and canary rollouts (moderation/rollout): config ids, candidates, comparisons.
-    rollout = Rollout.from_env(settings, telemetry, lambda record: sender.send(record, ()))
+    rollout = Rollout.of(settings, telemetry, lambda record: sender.send(record, ()))
     live = policies  # the reloadable book, before a policy canary wraps it
     policies = rollout.policies(policies)
-    batch_settings = BatchSettings()
+    batch_settings = settings.batch
     if Stage.TRIAGE in settings.stages:
         triage_judge = batched(
             classifier(Tier.HAIKU, settings.triage),

@@ -62,18 +62,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.stages:
-        os.environ["MODERATION_STAGES"] = args.stages
-    if args.web_port is not None:
-        os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
     from moderation.portcheck import ensure_port_free
     from moderation.settings import Stage
     from moderation.worker.data_dir import prepare_data_dir
-    from moderation.worker.settings_check import load_settings
+    from moderation.worker.settings_check import load_settings, warn_unknown_variables
     from moderation.worker.web_port import default_web_port
 
-    settings = load_settings()  # a ValidationError becomes one line naming the variable
-    if "MODERATION_WEB_PORT" not in os.environ:
+    # A ValidationError becomes one line naming the variable.
+    settings = load_settings(stages=args.stages or None, web_port=args.web_port)
+    if args.web_port is None and "MODERATION_WEB_PORT" not in os.environ:
         settings = settings.model_copy(update={"web_port": default_web_port(settings.stages)})
     port_source = "--web-port" if args.web_port is not None else "MODERATION_WEB_PORT"
     ensure_port_free(settings.web_host, settings.web_port, port_source)
@@ -90,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
     loud_again = quiet_bootstrap_failures()  # until faust runs: our own line names the servers
     log = logging.getLogger("moderation.worker")
     log.info("effective settings: %s", json.dumps(settings.masked(), sort_keys=True))
+    warn_unknown_variables(os.environ, log)
     if settings.anthropic_api_key is None:
         print(
             "error: ANTHROPIC_API_KEY is not set (for the simulated API any value works)",

@@ -321,3 +321,15 @@ def test_no_content_or_secret_values_leak_into_rendered_objects(production: Rend
 def test_min_insync_replicas_above_the_replication_is_refused(helm: Helm) -> None:
     sets = [*REQUIRED_SETS, "topicReplication=1", "topicMinInsyncReplicas=2"]
     assert "must not exceed topicReplication" in helm.render_error(sets=sets)
+
+
+def test_every_scenario_sets_only_variables_the_worker_reads(
+    scenario_renders: dict[str, Rendered],
+) -> None:
+    from moderation.settings import unknown_variables
+
+    for name, rendered in scenario_renders.items():
+        names = set(rendered.settings())
+        for deployment in rendered.deployments().values():
+            names |= set(env_of(deployment))
+        assert unknown_variables(dict.fromkeys(names, "")) == [], name

@@ -13,15 +13,16 @@ from opentelemetry.trace import NoOpTracer
 
 from moderation.batch import (
     BatchClassifier,
-    BatchSettings,
     BatchSubmitter,
     batch_params,
     judgement_of,
 )
+from moderation.levers import BatchSettings
 from moderation.llm.classify import Classifier, Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
 from moderation.policy import Policy, PolicyBook
 from moderation.pricing import PriceTable, TokenUsage
+from moderation.settings import Settings
 from moderation_contracts import ModerationRequest, Tier, TierCost, Verdict
 
 CONFIG = TierConfig(Tier.HAIKU, "claude-haiku-4-5", 400)
@@ -222,9 +223,9 @@ async def test_a_batch_that_cannot_be_created_or_never_ends_falls_back() -> None
 
 
 def test_settings_choose_the_stages(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert not BatchSettings().covers("triage"), "batch mode is off by default"
+    assert not Settings().batch.covers("triage"), "batch mode is off by default"
     monkeypatch.setenv("MODERATION_BATCH__ENABLED", "true")
-    assert BatchSettings().covers("triage")
-    assert not BatchSettings().covers("review")
+    assert Settings().batch.covers("triage")
+    assert not Settings().batch.covers("review")
     monkeypatch.setenv("MODERATION_BATCH__TIERS", "triage,review")
-    assert BatchSettings().covers("review")
+    assert Settings().batch.covers("review")

@@ -9,11 +9,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from moderation.cache import CachingClassifier, VerdictCacheSettings, VerdictStore, verdict_key
+from moderation.cache import CachingClassifier, VerdictStore, verdict_key
 from moderation.cache.keys import user_turn
 from moderation.llm.classify import Classifier, Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
 from moderation.policy import Policy, PolicyBook
+from moderation.settings import Settings
 from moderation_contracts import (
     Attachment,
     CategoryScore,
@@ -205,12 +206,12 @@ async def test_waiters_call_the_model_themselves_when_the_first_call_fails() -> 
 def test_settings_default_on_bounded_and_read_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    defaults = VerdictCacheSettings()
+    defaults = Settings().verdict_cache
     assert (defaults.enabled, defaults.max_entries, defaults.max_age_s) == (True, 50_000, 3600.0)
     monkeypatch.setenv("MODERATION_VERDICT_CACHE__ENABLED", "false")
     monkeypatch.setenv("MODERATION_VERDICT_CACHE__MAX_ENTRIES", "10")
     monkeypatch.setenv("MODERATION_VERDICT_CACHE__MAX_AGE_S", "60")
-    read = VerdictCacheSettings()
+    read = Settings().verdict_cache
     assert (read.enabled, read.max_entries, read.max_age_s) == (False, 10, 60.0)
 
 

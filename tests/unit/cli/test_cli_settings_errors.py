@@ -8,8 +8,6 @@ import re
 import pytest
 from pydantic import ValidationError
 
-from moderation.batch.settings import BatchSettings
-from moderation.cache.settings import VerdictCacheSettings
 from moderation.cli_errors import USAGE, explain, explain_validation
 from moderation.settings import Settings
 from moderation.worker.log_noise import COORDINATOR_LOGGER, quiet_expected_retries
@@ -27,8 +25,9 @@ def _error(make: type[object], monkeypatch: pytest.MonkeyPatch, **env: str) -> V
 @pytest.mark.parametrize(
     ("make", "variable", "value"),
     [
-        (VerdictCacheSettings, "MODERATION_VERDICT_CACHE__ENABLED", "maybe"),
-        (BatchSettings, "MODERATION_BATCH__TIERS", "bogus"),
+        (Settings, "MODERATION_VERDICT_CACHE__ENABLED", "maybe"),
+        (Settings, "MODERATION_BATCH__TIERS", "bogus"),
+        (Settings, "MODERATION_SHADOW__SHARE_PERCENT", "200"),
         (Settings, "MODERATION_TRIAGE__MAX_IN_FLIGHT", "0"),
         (Settings, "MODERATION_KAFKA__SECURITY_PROTOCOL", "TLS"),
         (Settings, "MODERATION_STAGES", "triage,bogus"),

@@ -8,11 +8,11 @@ import pytest
 from rollout_fakes import FakeJudge, context, metrics, points, request
 
 from moderation.errors import ConfigurationError
+from moderation.levers import CanarySettings, CanaryUnit
 from moderation.policy import PolicyBook
 from moderation.rollout.canary import CanaryJudge, CanaryPolicyBook, goes_to_candidate
 from moderation.rollout.configs import load_config
 from moderation.rollout.sampling import in_share, position
-from moderation.rollout.settings import CanarySettings, CanaryUnit
 from moderation.rollout.stamp import StampedJudge
 
 BOOK = PolicyBook.load()

@@ -6,9 +6,9 @@ import asyncio
 
 from rollout_fakes import FakeJudge, Published, context, metrics, points, request
 
+from moderation.levers import ShadowSettings
 from moderation.llm.classify import JudgementKind
 from moderation.policy import PolicyBook
-from moderation.rollout.settings import ShadowSettings
 from moderation.rollout.shadow import ShadowJudge
 from moderation_contracts import ShadowComparison, ShadowStage, parse_payload
 

@@ -28,7 +28,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def rollout() -> Rollout:
-    return Rollout.from_env(Settings(), setup_for_tests(), Published())
+    return Rollout.of(Settings(), setup_for_tests(), Published())
 
 
 def config(tmp_path: Path, policy: bool = False) -> Path:
