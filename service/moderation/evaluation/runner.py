@@ -23,7 +23,7 @@ from moderation.llm.gateway import CallContext
 from moderation.policy import PolicyBook
 from moderation.rollout.configs import RolloutConfig, build_classifier
 from moderation.routing import Route, route_review, route_triage
-from moderation.stages.common import request_hash
+from moderation.stages.dedupe import request_hash
 from moderation_contracts import Tier
 
 

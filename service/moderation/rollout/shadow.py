@@ -25,7 +25,7 @@ from moderation.policy import Policy, PolicyBook
 from moderation.rollout.metrics import RolloutMetrics
 from moderation.rollout.sampling import in_share
 from moderation.routing import route_review, route_triage
-from moderation.stages.common import output
+from moderation.stages.outputs import output
 from moderation.streaming.records import Outbound
 from moderation_contracts import (
     ModerationRequest,

@@ -5,16 +5,9 @@ from __future__ import annotations
 from moderation.llm.classify import Judgement
 from moderation.policy import Policy
 from moderation.routing import Route, route_review
-from moderation.stages.common import (
-    ModelStage,
-    add_costs,
-    admit,
-    decision,
-    human_task,
-    invalid_input,
-    models_used,
-    output,
-)
+from moderation.stages.admission import ModelStage, admit
+from moderation.stages.deadletters import invalid_input
+from moderation.stages.outputs import add_costs, decision, human_task, models_used, output
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
     ContractError,

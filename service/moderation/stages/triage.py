@@ -5,14 +5,13 @@ from __future__ import annotations
 from moderation.llm.classify import Judgement
 from moderation.policy import Policy
 from moderation.routing import Route, route_triage
-from moderation.stages.common import (
-    ModelStage,
+from moderation.stages.admission import ModelStage, admit
+from moderation.stages.deadletters import invalid_input
+from moderation.stages.outputs import (
     add_costs,
-    admit,
     current_trace_id,
     decision,
     human_task,
-    invalid_input,
     models_used,
     output,
 )

@@ -28,7 +28,7 @@ from moderation.llm.reachability import ApiWatch
 from moderation.policy import LivePolicies, PolicyLookup
 from moderation.rollout.wiring import Rollout
 from moderation.settings import ModelTier, Settings, Stage
-from moderation.stages.common import failure_handler
+from moderation.stages.deadletters import failure_handler
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore, sweep_forever
 from moderation.stages.review import ReviewStage
 from moderation.stages.triage import TriageStage

@@ -26,7 +26,7 @@ from moderation.policy import PolicyBook
 from moderation.settings import ReviewTier, TopicNames, TriageTier
 from moderation.simulator.config import SimConfig
 from moderation.simulator.testing import running_simulator
-from moderation.stages.common import failure_handler
+from moderation.stages.deadletters import failure_handler
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore
 from moderation.stages.review import ReviewStage
 from moderation.stages.triage import TriageStage

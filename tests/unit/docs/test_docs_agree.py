@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from moderation.cli import build_parser
-from moderation.stages.common import task_id_for
+from moderation.stages.outputs import task_id_for
 from moderation_contracts.examples import examples
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from moderation.settings import TopicNames
-from moderation.stages.common import dead_letter
+from moderation.stages.deadletters import dead_letter
 from moderation.streaming.records import Inbound
 from moderation_contracts import DeadLetter, parse_payload
 from moderation_contracts.limits import MAX_HEADER_KEY_CHARS, MAX_HEADERS

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from moderation.settings import TopicNames
-from moderation.stages.common import task_id_for
 from moderation.stages.finalize import (
     EVENT_KIND,
     ORIGIN_TRACEPARENT,
@@ -24,6 +23,7 @@ from moderation.stages.finalize import (
     FinalizeStage,
     FinalizeStore,
 )
+from moderation.stages.outputs import task_id_for
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
 from moderation_contracts import (
     Decision,
