@@ -5,7 +5,7 @@ replaces a tier's classifier; its settings (``MODERATION_BATCH__*``) are ``Setti
 """
 
 from moderation.batch.classifier import BatchClassifier, BatchCounters
-from moderation.batch.results import batch_cost, batch_params, custom_id, judgement_of
+from moderation.batch.results import batch_params, custom_id
 from moderation.batch.submitter import BatchesApi, BatchSubmitter, SubmitterCounters
 
 __all__ = [
@@ -14,8 +14,6 @@ __all__ = [
     "BatchSubmitter",
     "BatchesApi",
     "SubmitterCounters",
-    "batch_cost",
     "batch_params",
     "custom_id",
-    "judgement_of",
 ]

@@ -4,7 +4,6 @@
 function; its settings (``MODERATION_VERDICT_CACHE__*``) are ``Settings.verdict_cache``.
 """
 
-from moderation.cache.judge import Judge
 from moderation.cache.keys import cacheable, user_turn, verdict_key
 from moderation.cache.store import VerdictStore
 from moderation.cache.verdicts import CacheCounters, CachingClassifier, reused
@@ -12,7 +11,6 @@ from moderation.cache.verdicts import CacheCounters, CachingClassifier, reused
 __all__ = [
     "CacheCounters",
     "CachingClassifier",
-    "Judge",
     "VerdictStore",
     "cacheable",
     "reused",

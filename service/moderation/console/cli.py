@@ -103,7 +103,7 @@ def _engine() -> object:
 def run_serve(args: argparse.Namespace) -> int:
     from moderation.console.server import serve
     from moderation.console.settings import ConsoleSettings
-    from moderation.worker.log_privacy import cap_payload_loggers
+    from moderation.log_privacy import cap_payload_loggers
 
     settings = _settings(port=args.port, host=args.host)
     if not isinstance(settings, ConsoleSettings):

@@ -22,8 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from moderation.errors import ConfigurationError
 from moderation.levers import CONFIG_ID_PATTERN
-from moderation.llm.classify import Classifier, TierConfig
+from moderation.llm.classify import Classifier
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
+from moderation.llm.judge import TierConfig
 from moderation.policy import PolicyBook, PolicyError
 from moderation.settings import ModelTier, ReviewTier, Settings, TriageTier
 from moderation.telemetry import Metrics

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from opentelemetry.trace import Tracer
 
-from moderation.cache.judge import Judge
 from moderation.errors import ConfigurationError
 from moderation.levers import CanarySettings, CanaryUnit, ShadowSettings
+from moderation.llm.judge import Judge
 from moderation.policy import PolicyLookup
 from moderation.rollout.canary import CanaryJudge, CanaryPolicyBook
 from moderation.rollout.configs import RolloutConfig, build_classifier, load_config

@@ -5,15 +5,15 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-from moderation.cache.judge import Judge
 from moderation.llm.gateway import CallContext
+from moderation.llm.judge import Judge, JudgeRequest
 from moderation.policy import Policy, PolicyLookup, UnknownTenant
 from moderation.settings import TopicNames
 from moderation.stages.deadletters import dead_letter
 from moderation.stages.dedupe import RecentlySeen, request_hash
 from moderation.stages.outputs import Clock, utc_clock
 from moderation.streaming.records import Inbound, Outbound, Outcome
-from moderation_contracts import ModerationRequest
+from moderation_contracts import ModerationRequest, Verdict
 
 
 @dataclass
@@ -35,6 +35,10 @@ class Admitted:
     policy: Policy
     context: CallContext
     dedupe_key: Hashable
+
+    def ask(self, triage: Verdict | None = None, reason: str = "") -> JudgeRequest:
+        """What the stage asks its judge about this item."""
+        return JudgeRequest(self.request, self.policy, self.context, triage, reason)
 
     def outcome(self, outputs: tuple[Outbound, ...], seen: RecentlySeen) -> Outcome:
         """The item's outcome; from now on a re-delivery of it is a duplicate."""

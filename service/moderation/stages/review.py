@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderation.llm.classify import Judgement
+from moderation.llm.judge import Judgement
 from moderation.policy import Policy
 from moderation.routing import Route, route_review
 from moderation.stages.admission import ModelStage, admit
@@ -28,13 +28,7 @@ class ReviewStage(ModelStage):
         admitted = admit(inbound, review.request, self.policies, self.seen, self.topics, STAGE)
         if isinstance(admitted, Outcome):
             return admitted
-        judgement = await self.classifier.classify(
-            review.request,
-            admitted.policy,
-            admitted.context,
-            triage=review.triage,
-            reason=review.reason,
-        )
+        judgement = await self.classifier.classify(admitted.ask(review.triage, review.reason))
         return admitted.outcome(self.route(review, admitted.policy, judgement), self.seen)
 
     def route(

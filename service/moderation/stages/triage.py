@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderation.llm.classify import Judgement
+from moderation.llm.judge import Judgement
 from moderation.policy import Policy
 from moderation.routing import Route, route_triage
 from moderation.stages.admission import ModelStage, admit
@@ -39,7 +39,7 @@ class TriageStage(ModelStage):
         admitted = admit(inbound, request, self.policies, self.seen, self.topics, STAGE)
         if isinstance(admitted, Outcome):
             return admitted
-        judgement = await self.classifier.classify(request, admitted.policy, admitted.context)
+        judgement = await self.classifier.classify(admitted.ask())
         return admitted.outcome(self.route(request, admitted.policy, judgement), self.seen)
 
     def route(

@@ -22,8 +22,9 @@ from faust.app.base import BootStrategy
 from moderation.batch.wiring import batched
 from moderation.cache.wiring import cached, verdict_store
 from moderation.halt import IntakeHalt
-from moderation.llm.classify import Classifier, TierConfig
+from moderation.llm.classify import Classifier
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
+from moderation.llm.judge import TierConfig
 from moderation.llm.reachability import ApiWatch
 from moderation.policy import LivePolicies, PolicyLookup
 from moderation.rollout.wiring import Rollout

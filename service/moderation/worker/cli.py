@@ -79,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
         level=settings.log_level.upper().replace("WARN", "WARNING").replace("CRIT", "CRITICAL"),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from moderation.log_privacy import cap_payload_loggers
     from moderation.worker.log_noise import quiet_bootstrap_failures, quiet_expected_retries
-    from moderation.worker.log_privacy import cap_payload_loggers
 
     cap_payload_loggers()  # at DEBUG these libraries would log message values (content)
     quiet_expected_retries()  # a forming group's coordinator retries are INFO, not ERROR

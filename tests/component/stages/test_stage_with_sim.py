@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
 
-from moderation.llm.classify import Classifier, TierConfig
+from moderation.llm.classify import Classifier
 from moderation.llm.gateway import ModelGateway, build_client
+from moderation.llm.judge import TierConfig
 from moderation.policy import PolicyBook
 from moderation.settings import TopicNames
 from moderation.simulator.config import SimConfig

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from moderation.llm.classify import Classifier, TierConfig
+from moderation.llm.classify import Classifier
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
+from moderation.llm.judge import TierConfig
 from moderation.policy import PolicyBook
 from moderation.settings import ReviewTier, TopicNames, TriageTier
 from moderation.simulator.config import SimConfig

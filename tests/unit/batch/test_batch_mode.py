@@ -15,15 +15,17 @@ from moderation.batch import (
     BatchClassifier,
     BatchSubmitter,
     batch_params,
-    judgement_of,
 )
 from moderation.levers import BatchSettings
-from moderation.llm.classify import Classifier, Judgement, JudgementKind, TierConfig
+from moderation.llm.classify import Classifier
 from moderation.llm.gateway import CallContext, LlmRequest
+from moderation.llm.judge import Judgement, JudgementKind, JudgeRequest, TierConfig
+from moderation.llm.replies import judgement_of, reply_of
 from moderation.policy import Policy, PolicyBook
 from moderation.pricing import PriceTable, TokenUsage
+from moderation.prompts import InvalidModelOutput
 from moderation.settings import Settings
-from moderation_contracts import ModerationRequest, Tier, TierCost, Verdict
+from moderation_contracts import ModerationRequest, Tier, TierCost
 
 CONFIG = TierConfig(Tier.HAIKU, "claude-haiku-4-5", 400)
 USAGE = {"input_tokens": 120, "output_tokens": 40, "cache_read_input_tokens": 5000}
@@ -110,21 +112,12 @@ class FallbackJudge:
     calls: list[str] = field(default_factory=list)
     config: TierConfig = CONFIG
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
         builder = Classifier(None, self.config)  # type: ignore[arg-type]  # never calls the API
-        return builder.build_request(request, policy, triage, reason)
+        return builder.build_request(ask)
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        request = ask.item
         self.calls.append(request.content_id)
         cost = TierCost(tier=Tier.HAIKU, model=CONFIG.model, calls=1, cost_usd=0.01)
         return Judgement(JudgementKind.UNAVAILABLE, (cost,), detail="interactive", model="m")
@@ -142,7 +135,7 @@ def context(content_id: str) -> CallContext:
 
 
 def test_batch_params_are_the_interactive_body() -> None:
-    call = FallbackJudge().build_request(item("a"), policy(), None, "")
+    call = FallbackJudge().build_request(JudgeRequest(item("a"), policy(), context("a")))
     params = batch_params(call)
     assert params["model"] == "claude-haiku-4-5"
     assert params["tool_choice"] == {"type": "tool", "name": "record_verdict"}
@@ -150,23 +143,25 @@ def test_batch_params_are_the_interactive_body() -> None:
     assert "thinking" not in params
 
 
-def test_a_batch_result_is_priced_at_half() -> None:
-    judged, cost = judgement_of(message(FLAGGED), CONFIG, policy(), PriceTable.default())
-    assert judged is not None
+async def test_a_batch_result_is_priced_at_half() -> None:
+    judge, fallback = make(FakeBatches(answer={"bad words": FLAGGED}))
+    judged = await judge.classify(JudgeRequest(item("c", "bad words"), policy(), context("c")))
     assert judged.verdict is not None
     assert judged.verdict.flagged
+    (cost,) = judged.costs
     full = PriceTable.default().cost("claude-haiku-4-5", TokenUsage.of(USAGE))
     assert cost.cost_usd == pytest.approx(float(full.total_usd) / 2)
     assert cost.cache_read_input_tokens == 5000
+    assert fallback.calls == []
 
 
-def test_refusal_and_invalid_output() -> None:
-    refused, _ = judgement_of(message(None, "refusal"), CONFIG, policy(), PriceTable.default())
-    assert refused is not None
+def test_a_batch_message_reads_like_an_interactive_reply() -> None:
+    half = PriceTable.default().cost_or_zero("claude-haiku-4-5", TokenUsage.of(USAGE), batch=True)
+    refused = judgement_of(reply_of(message(None, "refusal"), half, 0.0), CONFIG, policy(), ())
     assert refused.kind is JudgementKind.REFUSED
-    invalid, cost = judgement_of(message({"oops": 1}), CONFIG, policy(), PriceTable.default())
-    assert invalid is None
-    assert cost.calls == 1
+    assert refused.detail == "refused (no category given)"
+    with pytest.raises(InvalidModelOutput):
+        judgement_of(reply_of(message({"oops": 1}), half, 0.0), CONFIG, policy(), ())
 
 
 async def test_items_collected_in_the_window_go_out_as_one_batch() -> None:
@@ -175,7 +170,7 @@ async def test_items_collected_in_the_window_go_out_as_one_batch() -> None:
     texts = ["fine", "bad words", "fine too"]
     answers = await asyncio.gather(
         *(
-            judge.classify(item(f"c{n}", text), policy(), context(f"c{n}"))
+            judge.classify(JudgeRequest(item(f"c{n}", text), policy(), context(f"c{n}")))
             for n, text in enumerate(texts)
         )
     )
@@ -190,7 +185,7 @@ async def test_max_items_splits_batches() -> None:
     api = FakeBatches()
     judge, _ = make(api, max_items=2, max_wait_ms=10_000)
     await asyncio.gather(
-        *(judge.classify(item(f"c{n}"), policy(), context(f"c{n}")) for n in range(4))
+        *(judge.classify(JudgeRequest(item(f"c{n}"), policy(), context(f"c{n}"))) for n in range(4))
     )
     assert [len(b) for b in api.created] == [2, 2]
 
@@ -200,8 +195,8 @@ async def test_unanswered_items_fall_back_to_interactive_calls(scripted: object)
     api = FakeBatches(answer={"odd": scripted})
     judge, fallback = make(api)
     good, odd = await asyncio.gather(
-        judge.classify(item("good"), policy(), context("good")),
-        judge.classify(item("odd", "odd"), policy(), context("odd")),
+        judge.classify(JudgeRequest(item("good"), policy(), context("good"))),
+        judge.classify(JudgeRequest(item("odd", "odd"), policy(), context("odd"))),
     )
     assert good.kind is JudgementKind.JUDGED
     assert fallback.calls == ["odd"]
@@ -213,11 +208,11 @@ async def test_unanswered_items_fall_back_to_interactive_calls(scripted: object)
 async def test_a_batch_that_cannot_be_created_or_never_ends_falls_back() -> None:
     broken = FakeBatches(fail_create=True)
     judge, fallback = make(broken)
-    await judge.classify(item("a"), policy(), context("a"))
+    await judge.classify(JudgeRequest(item("a"), policy(), context("a")))
     assert fallback.calls == ["a"]
     slow = FakeBatches(polls=10**9)
     judge, fallback = make(slow, give_up_s=0.05)
-    await judge.classify(item("b"), policy(), context("b"))
+    await judge.classify(JudgeRequest(item("b"), policy(), context("b")))
     assert fallback.calls == ["b"]
     assert slow.canceled == ["b1"]
 

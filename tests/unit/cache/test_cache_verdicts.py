@@ -11,8 +11,9 @@ import pytest
 
 from moderation.cache import CachingClassifier, VerdictStore, verdict_key
 from moderation.cache.keys import user_turn
-from moderation.llm.classify import Classifier, Judgement, JudgementKind, TierConfig
+from moderation.llm.classify import Classifier
 from moderation.llm.gateway import CallContext, LlmRequest
+from moderation.llm.judge import Judgement, JudgementKind, JudgeRequest, TierConfig
 from moderation.policy import Policy, PolicyBook
 from moderation.settings import Settings
 from moderation_contracts import (
@@ -65,21 +66,12 @@ class FakeJudge:
     calls: list[str] = field(default_factory=list)
     config: TierConfig = CONFIG
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
         # The real prompt builder, so keys see exactly what a model would see.
-        return prompt_builder(self.config).build_request(request, policy, triage, reason)
+        return prompt_builder(self.config).build_request(ask)
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        request, policy = ask.item, ask.policy
         self.calls.append(request.content_id)
         if self.gate is not None:
             await self.gate.wait()
@@ -121,14 +113,11 @@ def test_key_depends_on_what_the_model_sees_not_on_ids() -> None:
     assert key(item("a", "hello there"), config=bigger) != same
     assert "hello" not in same, "the key holds a digest, never the content"
     # The key's user turn is exactly what the classifier sends.
-    call = judge.build_request(item("a", "hello there"), rules, None, "")
+    call = judge.build_request(JudgeRequest(item("a", "hello there"), rules, context("a")))
     assert list(call.messages) == list(user_turn(Tier.HAIKU, item("a", "hello there"), None, ""))
     review = TierConfig(Tier.SONNET, "claude-sonnet-4-6", 800)
     reviewed = prompt_builder(review).build_request(
-        item("a", "hello there"),
-        rules,
-        None,
-        "flagged by triage",
+        JudgeRequest(item("a", "hello there"), rules, context("a"), reason="flagged by triage")
     )
     turn = user_turn(Tier.SONNET, item("a", "hello there"), None, "flagged by triage")
     assert list(reviewed.messages) == list(turn)
@@ -139,8 +128,8 @@ async def test_identical_content_is_judged_once_and_the_copy_costs_nothing() -> 
     store = new_store()
     cache = CachingClassifier(judge, store)
     rules = policy()
-    first = await cache.classify(item("a", "I will hurt you"), rules, context("a"))
-    second = await cache.classify(item("b", "I will hurt you"), rules, context("b"))
+    first = await cache.classify(JudgeRequest(item("a", "I will hurt you"), rules, context("a")))
+    second = await cache.classify(JudgeRequest(item("b", "I will hurt you"), rules, context("b")))
     assert judge.calls == ["a"]
     assert first.costs
     assert not second.costs
@@ -163,7 +152,7 @@ async def test_failed_judgements_are_never_cached(kind: JudgementKind) -> None:
     cache = CachingClassifier(judge, store)
     rules = policy()
     for cid in ("a", "b"):
-        answer = await cache.classify(item(cid, "odd"), rules, context(cid))
+        answer = await cache.classify(JudgeRequest(item(cid, "odd"), rules, context(cid)))
         assert answer.kind is kind
     assert judge.calls == ["a", "b"]
     assert len(store) == 0
@@ -175,7 +164,9 @@ async def test_identical_items_in_flight_share_one_call() -> None:
     cache = CachingClassifier(judge, new_store())
     rules = policy()
     tasks = [
-        asyncio.create_task(cache.classify(item(f"c{n}", "same words"), rules, context(f"c{n}")))
+        asyncio.create_task(
+            cache.classify(JudgeRequest(item(f"c{n}", "same words"), rules, context(f"c{n}")))
+        )
         for n in range(5)
     ]
     await asyncio.sleep(0.01)
@@ -193,7 +184,9 @@ async def test_waiters_call_the_model_themselves_when_the_first_call_fails() -> 
     cache = CachingClassifier(judge, new_store())
     rules = policy()
     tasks = [
-        asyncio.create_task(cache.classify(item(f"c{n}", "flaky"), rules, context(f"c{n}")))
+        asyncio.create_task(
+            cache.classify(JudgeRequest(item(f"c{n}", "flaky"), rules, context(f"c{n}")))
+        )
         for n in range(2)
     ]
     await asyncio.sleep(0.01)
@@ -230,8 +223,8 @@ async def test_an_edited_policy_does_not_reuse_verdicts() -> None:
     cache = CachingClassifier(judge, new_store())
     rules = policy()
     edited = rules.model_copy(update={"text": rules.text + " Also no spoilers."})
-    await cache.classify(item("a", "same words"), rules, context("a"))
-    answer = await cache.classify(item("b", "same words"), edited, context("b"))
+    await cache.classify(JudgeRequest(item("a", "same words"), rules, context("a")))
+    answer = await cache.classify(JudgeRequest(item("b", "same words"), edited, context("b")))
     assert judge.calls == ["a", "b"]
     assert answer.costs
 
@@ -255,13 +248,15 @@ async def test_url_images_are_never_cached_inline_images_key_on_their_bytes() ->
     rules = policy()
     url = "https://img.example/cat.png"
     for content_id in ("u1", "u2"):  # the same URL may serve other bytes the second time
-        await cache.classify(with_image(content_id, url=url), rules, context(content_id))
+        await cache.classify(
+            JudgeRequest(with_image(content_id, url=url), rules, context(content_id))
+        )
     assert judge.calls == ["u1", "u2"]
     assert len(store) == 0
     assert cache.counters.uncacheable == 2
-    await cache.classify(with_image("i1", data=b"png-1"), rules, context("i1"))
-    await cache.classify(with_image("i2", data=b"png-2"), rules, context("i2"))
-    await cache.classify(with_image("i3", data=b"png-1"), rules, context("i3"))
+    await cache.classify(JudgeRequest(with_image("i1", data=b"png-1"), rules, context("i1")))
+    await cache.classify(JudgeRequest(with_image("i2", data=b"png-2"), rules, context("i2")))
+    await cache.classify(JudgeRequest(with_image("i3", data=b"png-1"), rules, context("i3")))
     assert judge.calls == ["u1", "u2", "i1", "i2"], "same bytes hit, other bytes miss"
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from moderation.llm.classify import Judgement, JudgementKind, TierConfig
-from moderation.llm.gateway import CallContext, LlmRequest
-from moderation.policy import Policy
-from moderation_contracts import CategoryScore, ModerationRequest, Severity, Tier, TierCost, Verdict
+from moderation.llm.gateway import LlmRequest
+from moderation.llm.judge import Judgement, JudgementKind, JudgeRequest, TierConfig
+from moderation_contracts import CategoryScore, Severity, Tier, TierCost, Verdict
 
 
 class Crash(Exception):
@@ -24,20 +23,11 @@ class ScriptedJudge:
         self.calls = 0
         self.fail_on: int | None = None
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
         raise NotImplementedError  # the evaluation never builds requests itself
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        request, policy = ask.item, ask.policy
         self.calls += 1
         if self.fail_on == self.calls:
             raise Crash

@@ -8,8 +8,9 @@ from typing import cast
 import pytest
 from pydantic import ValidationError
 
-from moderation.llm.classify import Classifier, TierConfig
-from moderation.llm.gateway import ModelGateway, Resilience
+from moderation.llm.classify import Classifier
+from moderation.llm.gateway import CallContext, ModelGateway, Resilience
+from moderation.llm.judge import JudgeRequest, TierConfig
 from moderation.policy import PolicyBook
 from moderation.settings import Settings
 from moderation_contracts import Tier
@@ -82,7 +83,8 @@ def test_the_thinking_budget_is_part_of_max_tokens_in_the_request() -> None:
     config = TierConfig(Tier.SONNET, "claude-sonnet-4-6", max_tokens=4096, thinking_budget=1024)
     policy = PolicyBook.load(None).default
     request = ex.request()
-    body = Classifier(cast(ModelGateway, None), config).build_request(request, policy, None, "")
+    ask = JudgeRequest(request, policy, CallContext("triage"))
+    body = Classifier(cast(ModelGateway, None), config).build_request(ask)
     assert body.body()["max_tokens"] == 4096
     assert body.body()["thinking"] == {"type": "enabled", "budget_tokens": 1024}
 

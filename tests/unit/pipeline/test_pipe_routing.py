@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.llm.classify import Judgement, JudgementKind
+from moderation.llm.judge import Judgement, JudgementKind
 from moderation.policy import FailMode, PolicyBook
 from moderation.routing import Route, route_review, route_triage
 from moderation_contracts import (

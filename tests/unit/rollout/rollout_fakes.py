@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
-from moderation.llm.classify import Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
+from moderation.llm.judge import Judgement, JudgementKind, JudgeRequest, TierConfig
 from moderation.policy import Policy
 from moderation.rollout.metrics import RolloutMetrics
 from moderation.streaming.records import Outbound
@@ -72,20 +72,11 @@ class FakeJudge:
     def config(self) -> TierConfig:
         return TierConfig(Tier.HAIKU, self.model, 400, config_id=self.config_id)
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
         return LlmRequest(model=self.model, max_tokens=400, system=(), messages=())
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        policy, context = ask.policy, ask.context
         self.calls.append(context.stage)
         if self.gate is not None:
             await self.gate.wait()

@@ -9,6 +9,7 @@ from rollout_fakes import FakeJudge, context, metrics, points, request
 
 from moderation.errors import ConfigurationError
 from moderation.levers import CanarySettings, CanaryUnit
+from moderation.llm.judge import JudgeRequest
 from moderation.policy import PolicyBook
 from moderation.rollout.canary import CanaryJudge, CanaryPolicyBook, goes_to_candidate
 from moderation.rollout.configs import load_config
@@ -50,7 +51,7 @@ async def test_canary_judges_the_share_with_the_candidate_and_records_config_ids
     seen: dict[str, int] = {}
     for index in range(300):
         item = request(f"c-{index}")
-        answer = await judge.classify(item, policy, context(item))
+        answer = await judge.classify(JudgeRequest(item, policy, context(item)))
         assert answer.verdict is not None
         assert answer.verdict.config_id == answer.config_id
         expected = "next" if in_share(item.content_id, 30, "canary") else "baseline"
@@ -68,7 +69,7 @@ async def test_promote_and_roll_back_with_one_setting() -> None:
     baseline, candidate = FakeJudge("claude-haiku-4-5"), FakeJudge("claude-haiku-5-5")
     for share, model in ((100, "claude-haiku-5-5"), (0, "claude-haiku-4-5")):
         judge = CanaryJudge(baseline, candidate, CanarySettings(share_percent=share))
-        answer = await judge.classify(item, BOOK.default, context(item))
+        answer = await judge.classify(JudgeRequest(item, BOOK.default, context(item)))
         assert answer.model == model
 
 

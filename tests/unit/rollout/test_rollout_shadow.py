@@ -7,7 +7,7 @@ import asyncio
 from rollout_fakes import FakeJudge, Published, context, metrics, points, request
 
 from moderation.levers import ShadowSettings
-from moderation.llm.classify import JudgementKind
+from moderation.llm.judge import JudgementKind, JudgeRequest
 from moderation.policy import PolicyBook
 from moderation.rollout.shadow import ShadowJudge
 from moderation_contracts import ShadowComparison, ShadowStage, parse_payload
@@ -45,7 +45,7 @@ async def test_production_judgement_is_returned_unchanged_and_compared_afterward
     published = Published()
     judge = shadow(production, candidate, published)
     item = request()
-    answer = await judge.classify(item, POLICY, context(item))
+    answer = await judge.classify(JudgeRequest(item, POLICY, context(item)))
     assert answer.costs[0].cost_usd == 0.002  # the item's cost is production's alone
     assert answer.verdict is not None
     assert answer.verdict.model == "claude-haiku-4-5"
@@ -70,7 +70,7 @@ async def test_items_outside_the_share_are_not_shadowed() -> None:
     published = Published()
     judge = shadow(FakeJudge("claude-haiku-4-5"), candidate, published, share_percent=0.0)
     item = request()
-    await judge.classify(item, POLICY, context(item))
+    await judge.classify(JudgeRequest(item, POLICY, context(item)))
     await settle(judge)
     assert candidate.calls == []
     assert published.records == []
@@ -85,7 +85,9 @@ async def test_a_full_budget_skips_and_counts_without_waiting() -> None:
     for index in range(5):
         item = request(f"c-{index}")
         # production answers at once although the candidate is stuck
-        answers.append(await asyncio.wait_for(judge.classify(item, POLICY, context(item)), 1))
+        answers.append(
+            await asyncio.wait_for(judge.classify(JudgeRequest(item, POLICY, context(item))), 1)
+        )
     assert len(answers) == 5
     assert judge.in_flight == 2
     assert judge.skipped == {"budget": 3}
@@ -100,7 +102,7 @@ async def test_the_shadow_circuit_opens_after_failures_and_skips() -> None:
     judge = shadow(FakeJudge("claude-haiku-4-5"), candidate, published, circuit_failure_threshold=2)
     for index in range(5):
         item = request(f"c-{index}")
-        await judge.classify(item, POLICY, context(item))
+        await judge.classify(JudgeRequest(item, POLICY, context(item)))
         await settle(judge)
     assert len(candidate.calls) == 2
     assert judge.skipped == {"circuit_open": 3}
@@ -116,7 +118,7 @@ async def test_a_candidate_that_raises_never_reaches_production() -> None:
     published = Published()
     judge = shadow(FakeJudge("claude-haiku-4-5", ["spam"]), candidate, published)
     item = request()
-    answer = await judge.classify(item, POLICY, context(item))
+    answer = await judge.classify(JudgeRequest(item, POLICY, context(item)))
     await settle(judge)
     assert answer.verdict is not None
     assert [s.category for s in answer.verdict.categories] == ["spam"]
@@ -137,7 +139,7 @@ async def test_shadow_metrics_count_agreement_flips_and_skips() -> None:
         metrics=rollout_metrics,
     )
     item = request()
-    await judge.classify(item, POLICY, context(item))
+    await judge.classify(JudgeRequest(item, POLICY, context(item)))
     await settle(judge)
     comparisons = points(reader, "moderation.shadow.comparisons")
     assert list(comparisons.values()) == [1]

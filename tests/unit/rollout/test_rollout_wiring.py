@@ -9,6 +9,7 @@ import pytest
 from rollout_fakes import FakeJudge, Published, context, request
 
 from moderation.errors import ConfigurationError
+from moderation.llm.judge import JudgeRequest
 from moderation.policy import PolicyBook
 from moderation.rollout.canary import CanaryJudge, CanaryPolicyBook
 from moderation.rollout.shadow import ShadowJudge
@@ -47,7 +48,7 @@ async def test_without_rollout_settings_judgements_carry_the_baseline_id() -> No
     assert isinstance(judge, StampedJudge)
     assert made.policies(BOOK) is BOOK
     item = request()
-    answer = await judge.classify(item, BOOK.default, context(item))
+    answer = await judge.classify(JudgeRequest(item, BOOK.default, context(item)))
     assert answer.config_id == "baseline"
     assert answer.verdict is not None
     assert answer.verdict.config_id == "baseline"

@@ -11,8 +11,9 @@ import httpx2
 import pytest
 from opentelemetry import trace
 
-from moderation.llm.classify import Classifier, JudgementKind, TierConfig
+from moderation.llm.classify import Classifier
 from moderation.llm.gateway import CallContext, LlmRequest, ModelGateway, build_client
+from moderation.llm.judge import JudgementKind, JudgeRequest, TierConfig
 from moderation.policy import Policy, PolicyBook
 from moderation.prompts import CONTENT_CLOSE, CONTENT_OPEN
 from moderation.telemetry import setup_for_tests
@@ -48,7 +49,9 @@ def build(config: TierConfig, text: str) -> LlmRequest:
         rationale="flagged",
     )
     verdict = triage if config.tier is Tier.SONNET else None
-    return classifier.build_request(item(text), POLICY, verdict, "flagged")
+    return classifier.build_request(
+        JudgeRequest(item(text), POLICY, CallContext("review"), verdict, "flagged")
+    )
 
 
 def user_text(request: LlmRequest) -> str:
@@ -108,7 +111,7 @@ async def test_a_model_that_obeys_an_injection_gives_no_verdict() -> None:
     classifier = Classifier(ModelGateway(client, telemetry.tracer), TRIAGE)
     try:
         judgement = await classifier.classify(
-            item(SAMPLES[0]), POLICY, CallContext(stage="triage", content_id="c-inj")
+            JudgeRequest(item(SAMPLES[0]), POLICY, CallContext(stage="triage", content_id="c-inj"))
         )
     finally:
         telemetry.shutdown()

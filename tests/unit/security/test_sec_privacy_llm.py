@@ -17,8 +17,9 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from moderation.errors import ConfigurationError
-from moderation.llm.classify import Classifier, JudgementKind, TierConfig, without_quotes
+from moderation.llm.classify import Classifier, without_quotes
 from moderation.llm.gateway import CallContext, ModelGateway, Resilience, build_client
+from moderation.llm.judge import JudgementKind, JudgeRequest, TierConfig
 from moderation.llm.retry import RetryPolicy
 from moderation.policy import PolicyBook
 from moderation.telemetry import Telemetry, setup_for_tests
@@ -115,10 +116,10 @@ async def test_nothing_private_leaves_through_logs_spans_or_metrics(
     context = CallContext(stage="triage", tenant_id="acme", content_id="c-priv", content_hash="h")
     if scenario == "rejected key":  # stops the worker (ConfigurationError); not an item answer
         with pytest.raises(ConfigurationError) as raised:
-            await classifier.classify(request, policy, context)
+            await classifier.classify(JudgeRequest(request, policy, context))
         assert "zebra-canary" not in str(raised.value)
     else:
-        judgement = await classifier.classify(request, policy, context)
+        judgement = await classifier.classify(JudgeRequest(request, policy, context))
         assert judgement.kind in set(JudgementKind)
     assert seen, "the call really went through the SDK"
     assert CANARY in seen[0].content.decode(), "the content does reach the API, and only it"

@@ -8,8 +8,7 @@ from typing import cast
 import pytest
 
 from moderation.cache import reused
-from moderation.cache.judge import Judge
-from moderation.llm.classify import Judgement, JudgementKind
+from moderation.llm.judge import Judge, Judgement, JudgementKind
 from moderation.policy import PolicyBook
 from moderation.settings import TopicNames
 from moderation.stages.review import ReviewStage

@@ -199,7 +199,8 @@ def test_tier_cost_feeds_the_contract_breakdown() -> None:
     second = TokenUsage(input_tokens=1_000, output_tokens=100, cache_write_1h_tokens=500)
     breakdown = CostBreakdown()
     for usage, model in ((first, "claude-haiku-4-5-20251001"), (second, "claude-haiku-4-5")):
-        breakdown = breakdown.add(tier_cost(Tier.HAIKU, cost_of(model, usage), usage))
+        cost = cost_of(model, usage)  # priced as the base model: snapshots share one entry
+        breakdown = breakdown.add(tier_cost(Tier.HAIKU, cost.model, usage, cost))
     (entry,) = breakdown.tiers
     assert entry.model == "claude-haiku-4-5"
     assert (entry.calls, entry.input_tokens, entry.output_tokens) == (2, 3_000, 400)
