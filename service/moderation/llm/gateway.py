@@ -140,8 +140,6 @@ def build_client(
     )
 
 
-
-
 @dataclass
 class _Attempt:
     """What one failed attempt left behind, for the retry decision."""
