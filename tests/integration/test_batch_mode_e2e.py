@@ -7,9 +7,8 @@ import json
 import urllib.request
 import uuid
 
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
-
 from moderation.pricing import PriceTable, TokenUsage
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 BATCH_ENV = {
     "MODERATION_BATCH__ENABLED": "true",

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import asyncio
 import re
 import uuid
 
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 
 def _calls(decision: dict[str, object]) -> int:
