@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from moderation.devkafka import free_port, local_kafka
+from moderation_dev.devkafka import free_port, local_kafka
 
 if TYPE_CHECKING:
     from tests.integration.pipeline_harness import Pipeline

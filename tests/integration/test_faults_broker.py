@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from moderation.devkafka import (
+from moderation_contracts import ModerationRequest
+from moderation_dev.devkafka import (
     BrokerSpec,
     ensure_runtime,
     free_port,
@@ -25,7 +26,6 @@ from moderation.devkafka import (
     start_broker,
     stop_broker,
 )
-from moderation_contracts import ModerationRequest
 from tests.integration.faults_figures import figures, report
 from tests.integration.pipeline_harness import (
     Outcomes,

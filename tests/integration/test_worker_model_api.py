@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from moderation.devkafka import free_port
+from moderation_dev.devkafka import free_port
 from tests.integration.pipeline_harness import Pipeline
 
 

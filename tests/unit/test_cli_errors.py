@@ -89,3 +89,26 @@ def test_a_rule_across_settings_names_both_variables(monkeypatch: pytest.MonkeyP
     explained = explain_validation(_error(Settings, monkeypatch, MODERATION_ITEM_DEADLINE_S="5"))
     assert explained.line.startswith("error: invalid settings: MODERATION_TRIAGE__CALL_BUDGET_S")
     assert "MODERATION_ITEM_DEADLINE_S (5.0s)" in explained.line
+
+
+def test_without_the_development_tools_their_commands_say_so_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from moderation import cli
+
+    monkeypatch.setattr(cli, "_dev_tools_installed", lambda: False)
+    for argv in (["dev", "kafka", "up"], ["demo", "--limit", "3"], ["dev"]):
+        assert cli.main(argv) == USAGE
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert "development tools are not installed" in err
+
+
+def test_a_lazy_import_of_the_development_tools_is_explained() -> None:
+    explained = explain(
+        ModuleNotFoundError("No module named 'moderation_dev'", name="moderation_dev")
+    )
+    assert explained is not None
+    assert explained.status == USAGE
+    assert "make install" in explained.line
+    assert explain(ModuleNotFoundError("x", name="yaml")) is None

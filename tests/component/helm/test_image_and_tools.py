@@ -51,6 +51,8 @@ def test_image_installs_with_the_constraints_and_runs_as_non_root() -> None:
     assert any("pip install --constraint constraints.txt ." in run for run in runs)
     copies = [rest for kw, rest in instructions if kw == "COPY"]
     assert any("constraints.txt" in c for c in copies)
+    # Only the runtime package: the development tools (devtools/) never enter the image.
+    assert not any("devtools" in c for c in copies + runs)
     assert any(c.startswith("--from=build ") for c in copies)
     users = [rest for kw, rest in instructions if kw == "USER"]
     assert users == ["${APP_UID}:${APP_GID}"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import anthropic
 
-from moderation.devkafka import free_port
 from moderation.llm.reachability import check_api
-from moderation.simulator.config import SimConfig
-from moderation.simulator.testing import running_simulator
+from moderation_dev.devkafka import free_port
+from moderation_dev.simulator.config import SimConfig
+from moderation_dev.simulator.testing import running_simulator
 
 
 async def test_the_sdk_lists_the_models_the_service_uses() -> None:

@@ -13,8 +13,8 @@ import jsonschema
 import pytest
 from anthropic.types import Message, ToolParam, ToolUseBlock
 
-from moderation.simulator.config import SimConfig
-from moderation.simulator.testing import RunningSimulator, running_simulator
+from moderation_dev.simulator.config import SimConfig
+from moderation_dev.simulator.testing import RunningSimulator, running_simulator
 from tests.support.schemas import VERDICT_SCHEMA
 
 SCHEMA = VERDICT_SCHEMA

@@ -15,8 +15,6 @@ from moderation.llm.gateway import ModelGateway, build_client
 from moderation.llm.judge import TierConfig
 from moderation.policy import PolicyBook
 from moderation.settings import TopicNames
-from moderation.simulator.config import SimConfig
-from moderation.simulator.testing import running_simulator
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore
 from moderation.stages.review import ReviewStage
 from moderation.stages.triage import TriageStage
@@ -29,6 +27,8 @@ from moderation_contracts import (
     dump_payload,
     parse_payload,
 )
+from moderation_dev.simulator.config import SimConfig
+from moderation_dev.simulator.testing import running_simulator
 
 TOPICS = TopicNames()
 POLICIES = PolicyBook.load(None)

@@ -25,8 +25,6 @@ from moderation.llm.gateway import ModelGateway, Resilience, build_client
 from moderation.llm.judge import TierConfig
 from moderation.policy import PolicyBook
 from moderation.settings import ReviewTier, TopicNames, TriageTier
-from moderation.simulator.config import SimConfig
-from moderation.simulator.testing import running_simulator
 from moderation.stages.deadletters import failure_handler
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore
 from moderation.stages.review import ReviewStage
@@ -36,6 +34,8 @@ from moderation.streaming.runner import Handler, RunnerConfig, StageRunner, Trac
 from moderation.telemetry import Telemetry, setup_for_tests
 from moderation.telemetry.records import SpanRecord, span_record
 from moderation_contracts import HumanDecision, ModerationRequest, Tier, dump_payload
+from moderation_dev.simulator.config import SimConfig
+from moderation_dev.simulator.testing import running_simulator
 
 MARK = "in-process-wombat-5821"
 TEXT = f"[[sim: all=flag:violence:high]] a threat with {MARK}"

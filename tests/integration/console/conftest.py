@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from moderation.console.db import make_engine, migrate
-from moderation.console.devpostgres import local_postgres
-from moderation.devkafka import free_port
+from moderation_dev.devkafka import free_port
+from moderation_dev.devpostgres import local_postgres
 from tests.integration.console.console_process_harness import ConsoleProcess
 
 

@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from moderation.demo.corpus import (
+from moderation_contracts import ContractError, ModerationRequest, parse_payload
+from moderation_contracts.limits import MAX_TEXT_CHARS
+from moderation_dev.demo.corpus import (
     SAMPLES,
     CorpusError,
     is_declared_invalid,
@@ -18,16 +20,14 @@ from moderation.demo.corpus import (
     record_value,
     subset,
 )
-from moderation.demo.corpus.generate import render
-from moderation.demo.corpus.templates import CorpusRecord, build_records, tiny_png
-from moderation.demo.routes import GUARANTEED
-from moderation_contracts import ContractError, ModerationRequest, parse_payload
-from moderation_contracts.limits import MAX_TEXT_CHARS
+from moderation_dev.demo.corpus.generate import render
+from moderation_dev.demo.corpus.templates import CorpusRecord, build_records, tiny_png
+from moderation_dev.demo.routes import GUARANTEED
 
 
 def test_the_committed_file_matches_the_templates() -> None:
     assert SAMPLES.read_text(encoding="utf-8") == render(build_records()), (
-        "run: python -m moderation.demo.corpus.generate"
+        "run: python -m moderation_dev.demo.corpus.generate"
     )
 
 

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import base64
 
-from moderation.demo.corpus import CorpusItem
-from moderation.demo.ledger import NO_OPEN_TASK, Ledger, classify
-from moderation.demo.routes import DemoRoute
 from moderation_contracts import DeadLetter, DecisionStatus, EscalationReason, Tier
+from moderation_dev.demo.corpus import CorpusItem
+from moderation_dev.demo.ledger import NO_OPEN_TASK, Ledger, classify
+from moderation_dev.demo.routes import DemoRoute
 from tests.support.demo import T0, Events
 
 HUMAN_DECISIONS = "moderation.human-decisions.v1.demo-x"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from moderation.demo.corpus import CorpusItem
-from moderation.demo.ledger import Ledger
-from moderation.demo.processes import SIM_API_KEY, demo_topics, uses_real_api, worker_env
-from moderation.demo.progress import ProgressLine, progress_text
+from moderation.progress import ProgressLine, progress_text
 from moderation.settings import Settings, TopicNames
+from moderation_dev.demo.corpus import CorpusItem
+from moderation_dev.demo.ledger import Ledger
+from moderation_dev.demo.processes import SIM_API_KEY, demo_topics, uses_real_api, worker_env
 
 
 @pytest.mark.parametrize(

@@ -3,12 +3,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from moderation.demo.cli import pick_waterfall_item, report
-from moderation.demo.corpus import CorpusItem
-from moderation.demo.ledger import Ledger
-from moderation.demo.orchestration import DemoRun
-from moderation.demo.processes import demo_topics
 from moderation_contracts import DecisionStatus, EscalationReason, Tier
+from moderation_dev.demo.cli import pick_waterfall_item, report
+from moderation_dev.demo.corpus import CorpusItem
+from moderation_dev.demo.ledger import Ledger
+from moderation_dev.demo.orchestration import DemoRun
+from moderation_dev.demo.processes import demo_topics
 from tests.support.demo import Events
 
 

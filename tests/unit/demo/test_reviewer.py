@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from moderation.demo.reviewer import REVIEWER_ID, answer
 from moderation_contracts import EscalationReason, HumanAction, Severity, Tier
+from moderation_dev.demo.reviewer import REVIEWER_ID, answer
 from tests.support.demo import T0, Events
 
 

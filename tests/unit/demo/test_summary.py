@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.demo.corpus import CorpusItem
-from moderation.demo.ledger import Ledger
-from moderation.demo.routes import DemoRoute
-from moderation.demo.summary import percentile, render, summarize, tier_latencies
 from moderation_contracts import DeadLetter, DecisionStatus, Tier
+from moderation_dev.demo.corpus import CorpusItem
+from moderation_dev.demo.ledger import Ledger
+from moderation_dev.demo.routes import DemoRoute
+from moderation_dev.demo.summary import percentile, render, summarize, tier_latencies
 from tests.support.demo import Events
 
 

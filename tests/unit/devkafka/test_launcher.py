@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from moderation.devkafka.broker import BrokerSpec, new_cluster_id, render_properties
-from moderation.devkafka.probe import _api_versions_request, parse_bootstrap
-from moderation.devkafka.runtime import KAFKA_VERSION, render_pom, runtime_for
+from moderation_dev.devkafka.broker import BrokerSpec, new_cluster_id, render_properties
+from moderation_dev.devkafka.probe import _api_versions_request, parse_bootstrap
+from moderation_dev.devkafka.runtime import KAFKA_VERSION, render_pom, runtime_for
 
 
 def _props(text: str) -> dict[str, str]:

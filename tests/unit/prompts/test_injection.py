@@ -14,8 +14,6 @@ from moderation.prompts import (
     review_messages,
     triage_messages,
 )
-from moderation.simulator.request import MessagesRequest
-from moderation.simulator.verdict import extract_content
 from moderation_contracts import (
     CategoryScore,
     ModerationRequest,
@@ -24,6 +22,8 @@ from moderation_contracts import (
     Tier,
     Verdict,
 )
+from moderation_dev.simulator.request import MessagesRequest
+from moderation_dev.simulator.verdict import extract_content
 
 RequestFactory = Callable[..., ModerationRequest]  # the make_request fixture
 Simulate = Callable[..., MessagesRequest]  # the simulate fixture

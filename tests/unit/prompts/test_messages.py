@@ -10,8 +10,6 @@ from typing import Any
 from anthropic.types import MessageParam
 
 from moderation.prompts import CONTENT_CLOSE, CONTENT_OPEN, review_messages, triage_messages
-from moderation.simulator.request import MessagesRequest
-from moderation.simulator.verdict import extract_content
 from moderation_contracts import (
     Attachment,
     CategoryScore,
@@ -22,6 +20,8 @@ from moderation_contracts import (
     Tier,
     Verdict,
 )
+from moderation_dev.simulator.request import MessagesRequest
+from moderation_dev.simulator.verdict import extract_content
 
 PNG_B64 = "iVBORw0KGgo="
 

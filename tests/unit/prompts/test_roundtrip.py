@@ -9,12 +9,12 @@ import pytest
 from moderation.policy import Policy
 from moderation.prompts import InvalidModelOutput, VerdictOutput, parse_verdict_output
 from moderation.prompts import triage_messages as build_messages
-from moderation.simulator.caching import CacheUsage
-from moderation.simulator.markers import script_for
-from moderation.simulator.request import MessagesRequest
-from moderation.simulator.responses import build_message
-from moderation.simulator.verdict import extract_content, judge
 from moderation_contracts import ModerationRequest, Severity
+from moderation_dev.simulator.caching import CacheUsage
+from moderation_dev.simulator.markers import script_for
+from moderation_dev.simulator.request import MessagesRequest
+from moderation_dev.simulator.responses import build_message
+from moderation_dev.simulator.verdict import extract_content, judge
 
 RequestFactory = Callable[..., ModerationRequest]  # the make_request fixture
 Simulate = Callable[..., MessagesRequest]  # the simulate fixture

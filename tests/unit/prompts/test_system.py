@@ -8,10 +8,10 @@ import pytest
 
 from moderation.policy import Policy, PolicyBook
 from moderation.prompts import PromptTier, system_blocks, triage_messages
-from moderation.simulator.caching import PromptCache
-from moderation.simulator.request import MessagesRequest
-from moderation.simulator.tokens import BASE_OVERHEAD, PromptBlock, prompt_blocks
 from moderation_contracts import Attachment, ModerationRequest, RequestContext
+from moderation_dev.simulator.caching import PromptCache
+from moderation_dev.simulator.request import MessagesRequest
+from moderation_dev.simulator.tokens import BASE_OVERHEAD, PromptBlock, prompt_blocks
 
 RequestFactory = Callable[..., ModerationRequest]  # the make_request fixture
 Simulate = Callable[..., MessagesRequest]  # the simulate fixture

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from moderation.simulator.errors import ConfigError
-from moderation.simulator.markers import Flag, Script, parse_markers, script_for
-from moderation.simulator.models import resolve_model
-from moderation.simulator.request import Message, MessagesRequest
-from moderation.simulator.verdict import Content, extract_content, judge, lexicon_flags
+from moderation_dev.simulator.errors import ConfigError
+from moderation_dev.simulator.markers import Flag, Script, parse_markers, script_for
+from moderation_dev.simulator.models import resolve_model
+from moderation_dev.simulator.request import Message, MessagesRequest
+from moderation_dev.simulator.verdict import Content, extract_content, judge, lexicon_flags
 
 
 def _request(*texts: str, images: int = 0) -> MessagesRequest:

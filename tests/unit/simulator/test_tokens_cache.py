@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from moderation.simulator.caching import PromptCache
-from moderation.simulator.models import resolve_model
-from moderation.simulator.request import JsonDict, Message, MessagesRequest, Ttl
-from moderation.simulator.tokens import IMAGE_TOKENS, input_tokens, prompt_blocks, text_tokens
+from moderation_dev.simulator.caching import PromptCache
+from moderation_dev.simulator.models import resolve_model
+from moderation_dev.simulator.request import JsonDict, Message, MessagesRequest, Ttl
+from moderation_dev.simulator.tokens import IMAGE_TOKENS, input_tokens, prompt_blocks, text_tokens
 
 
 class Clock:

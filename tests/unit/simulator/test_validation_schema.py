@@ -7,14 +7,14 @@ import random
 import jsonschema
 import pytest
 
-from moderation.simulator.config import Latency, SimConfig
-from moderation.simulator.errors import ConfigError, InvalidRequest, NotFound
-from moderation.simulator.faults import OnceMemory, parse_simulate_header, plan_faults
-from moderation.simulator.markers import Flag, Script
-from moderation.simulator.request import JsonDict
-from moderation.simulator.schema_fill import break_instance, fill_schema, minimal_instance
-from moderation.simulator.validation import validate_messages
-from moderation.simulator.verdict import Verdict
+from moderation_dev.simulator.config import Latency, SimConfig
+from moderation_dev.simulator.errors import ConfigError, InvalidRequest, NotFound
+from moderation_dev.simulator.faults import OnceMemory, parse_simulate_header, plan_faults
+from moderation_dev.simulator.markers import Flag, Script
+from moderation_dev.simulator.request import JsonDict
+from moderation_dev.simulator.schema_fill import break_instance, fill_schema, minimal_instance
+from moderation_dev.simulator.validation import validate_messages
+from moderation_dev.simulator.verdict import Verdict
 from tests.support.schemas import VERDICT_SCHEMA
 
 TOOL: JsonDict = {"name": "record_verdict", "input_schema": VERDICT_SCHEMA}
