@@ -1,4 +1,5 @@
-"""Stage 2, review: a stronger model (Sonnet by default) re-judges what triage flagged."""
+"""Stage 2, review: a stronger model (Sonnet by default) re-judges what triage flagged or could
+not judge (refused, invalid output, rejected by the API); see the routing table."""
 
 from __future__ import annotations
 

@@ -12,8 +12,9 @@ The rules that make a skip impossible:
 
 1. Every record ``getmany`` returns is handed to its stage's runner, in order, unless the intake
    has closed since the batch was fetched (a rebalance or shutdown started).
-2. A closed intake opens again only in ``on_partitions_assigned``, after every assigned partition
-   was sought back to its committed offset. So any record discarded under rule 1 lies after a
+2. A closed intake opens again only when partitions are assigned (:meth:`Intake.on_assigned`),
+   after every assigned partition with a committed offset was sought back to it (one never
+   committed starts at the earliest offset). So any record discarded under rule 1 lies after a
    committed offset that the partition's next reader (us again, or another worker) starts from.
 3. A commit stores, per partition, only the offset before which every submitted record has
    finished (:class:`~moderation.streaming.tracker.OffsetTracker`): outputs acknowledged first.
