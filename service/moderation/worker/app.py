@@ -20,6 +20,7 @@ One worker is one consumer group (``<app_id>-<stages>``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
@@ -70,6 +71,9 @@ class ModerationApp(faust.App):
         await super().on_started()
         if self.intake is not None:
             await self.intake.start()
+            # Replaces mode's SIGUSR1 handler, which prints every frame's local variables (item
+            # content among them) to stderr: ours logs offsets and code locations only.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, self._report_state)
         for make in self.background:
             self.add_future(make())
 
@@ -77,6 +81,10 @@ class ModerationApp(faust.App):
         if self.intake is not None:
             await self.intake.stop(self.drain_timeout_s)
         await super().on_stop()
+
+    def _report_state(self) -> None:
+        if self.intake is not None:
+            _log.warning("state on SIGUSR1:\n%s", self.intake.report())
 
     def stop_on_fatal(self, reason: BaseException) -> None:
         """Stop like SIGTERM does (drain, commit what finished); ``moderation worker`` then
