@@ -27,9 +27,9 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from moderation.devkafka import free_port
 from moderation.settings import TopicNames
 from moderation_contracts import HumanDecision, ModerationRequest, dump_payload
+from moderation_dev.devkafka import free_port
 
 
 def text_token(length: int = 8) -> str:

@@ -6,9 +6,15 @@ import asyncio
 import json
 import urllib.request
 
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request, text_token
-
 from moderation.pricing import PriceTable, TokenUsage
+from tests.integration.pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    collect,
+    publish,
+    request,
+    text_token,
+)
 
 BATCH_ENV = {
     "MODERATION_BATCH__ENABLED": "true",

@@ -6,7 +6,14 @@ from __future__ import annotations
 import asyncio
 import re
 
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request, text_token
+from tests.integration.pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    collect,
+    publish,
+    request,
+    text_token,
+)
 
 
 def _calls(decision: dict[str, object]) -> int:

@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from console_process_harness import ConsoleProcess
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from moderation.console.db import make_engine, migrate
-from moderation.console.devpostgres import local_postgres
-from moderation.devkafka import free_port
+from moderation_dev.devkafka import free_port
+from moderation_dev.devpostgres import local_postgres
+from tests.integration.console.console_process_harness import ConsoleProcess
 
 
 @pytest.fixture(scope="session")
