@@ -30,6 +30,8 @@ from moderation.llm.reachability import ApiWatch
 from moderation.policy import LivePolicies, PolicyLookup
 from moderation.rollout.wiring import Rollout
 from moderation.settings import ModelTier, Settings, Stage
+from moderation.stages.appeal import AppealStage
+from moderation.stages.appeal_intake import AppealIntake, AppealStore
 from moderation.stages.common import failure_handler
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore, sweep_forever
 from moderation.stages.review import ReviewStage
@@ -231,6 +233,17 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) 
         hooks.append(store)
         age = settings.finalize.park_max_age_s
         background.append(lambda: sweep_forever(store, sender, age))
+    if Stage.APPEAL in settings.stages:  # appeals, and statements of reasons
+        window = settings.appeal.max_in_flight
+        rekey_appeals = AppealIntake(topics)
+        for source in (topics.decisions, topics.appeals, topics.appeal_decisions):
+            read(source, "appeal", window, rekey_appeals.handle)
+        appeal_store = AppealStore(topics, settings.bootstrap_servers, client_security(settings))
+        appeal = AppealStage(
+            appeal_store, live, topics, deadline_hours=settings.appeal.decision_deadline_h
+        )
+        read(topics.appeal_events, "appeal", window, appeal.handle)
+        hooks.append(appeal_store)
 
     intake = Intake(
         IntakeConfig(

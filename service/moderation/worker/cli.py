@@ -141,8 +141,14 @@ def run(args: argparse.Namespace) -> int:
         )
         if created:
             log.info("created topics: %s", ", ".join(created))
-    if Stage.FINALIZE in settings.stages:
-        internal = (settings.topics.finalize_events, settings.topics.finalize_state)
+    if Stage.FINALIZE in settings.stages or Stage.APPEAL in settings.stages:
+        names = settings.topics
+        internal = (
+            names.finalize_events,
+            names.finalize_state,
+            names.appeal_events,
+            names.appeal_state,
+        )
         problem = copartition_problem(
             settings.topics, asyncio.run(partition_counts(settings.bootstrap_servers, internal))
         )

@@ -1,0 +1,405 @@
+"""The appeal stage, step 2: appeals meet the final decisions they contest; humans re-decide.
+
+Per item (state in an :class:`~moderation.stages.appeal_intake.AppealStore`, which survives
+restarts and rebalances) the stage keeps the last final decision and the appeals of it. Every
+appeal is answered on the appeal-outcomes topic, never silence:
+
+| appeal                                            | answer                                    |
+|---------------------------------------------------|-------------------------------------------|
+| no final decision known (or not the one named)    | rejected: unknown_item                    |
+| the decision was overturned on an earlier appeal  | rejected: already_decided                 |
+| the decision restricts nothing (allowed)          | rejected: not_restricted                  |
+| after the policy's window (183 days by default)   | rejected: late                            |
+| another appeal of the decision is open            | rejected: duplicate                       |
+| an appeal of the decision was decided             | rejected: already_decided                 |
+| otherwise                                         | received, and a task for the appeals queue |
+| the same appeal again (a re-delivery)             | the answer it got, sent again             |
+
+A reviewer's answer (never the reviewer who made the original decision) closes the appeal:
+upheld, or overturned, which publishes a new final decision that names the one it
+``supersedes``. Every final decision that restricts content also gets its statement of reasons
+(:mod:`moderation.statements.mapping`) when it passes through here.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from moderation.policy import Policy, PolicyLookup, UnknownTenant
+from moderation.settings import TopicNames
+from moderation.stages.appeal_intake import STAGE, AppealStore
+from moderation.stages.common import (
+    Clock,
+    current_trace_id,
+    dead_letter,
+    decision_id_for,
+    invalid_input,
+    output,
+    utc_clock,
+)
+from moderation.statements.mapping import restricts, statement_for
+from moderation.streaming.records import Inbound, Outbound, Outcome
+from moderation_contracts import (
+    Appeal,
+    AppealDecision,
+    AppealEvent,
+    AppealEventKind,
+    AppealOutcome,
+    AppealRecord,
+    AppealRejection,
+    AppealState,
+    AppealStatus,
+    AppealTask,
+    AppealVerdict,
+    ContractError,
+    Decision,
+    DecisionStatus,
+    Source,
+    Tier,
+    parse_payload,
+)
+from moderation_contracts.appeal_internal import MAX_APPEALS_PER_ITEM
+
+
+def appeal_task_id(appeal: Appeal) -> str:
+    return f"appeal-{appeal.appeal_id}"
+
+
+@dataclass
+class AppealStage:
+    """Step 2: one state per item; decisions, appeals and answers meet here, in order."""
+
+    store: AppealStore
+    policies: PolicyLookup
+    topics: TopicNames
+    clock: Clock = utc_clock
+    deadline_hours: float = 72.0
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        try:
+            event = parse_payload(AppealEvent, inbound.value or b"")
+        except ContractError as error:
+            return invalid_input(inbound, self.topics, STAGE, error)
+        state = self.store.get(inbound.partition, event.content_id) or AppealState(
+            content_id=event.content_id
+        )
+        outputs: list[Outbound] = []
+        if event.kind is AppealEventKind.DECISION:
+            assert event.decision is not None
+            route = self._on_decision(event.decision, state, outputs, inbound)
+            tenant = event.decision.tenant_id
+        elif event.kind is AppealEventKind.APPEAL:
+            assert event.appeal is not None
+            route = self._on_appeal(event.appeal, event.received_at, state, outputs, inbound)
+            tenant = event.appeal.tenant_id
+        else:
+            assert event.answer is not None
+            route = self._on_answer(event.answer, event.source, state, outputs, inbound)
+            tenant = event.answer.tenant_id
+        return Outcome(tuple(outputs), route, event.content_id, tenant)
+
+    def _policy(self, tenant_id: str) -> Policy:
+        try:
+            return self.policies.for_tenant(tenant_id)
+        except UnknownTenant:
+            return self.policies.default
+
+    # -- final decisions -----------------------------------------------------------------------
+
+    def _on_decision(
+        self, made: Decision, state: AppealState, outputs: list[Outbound], inbound: Inbound
+    ) -> str:
+        statement = statement_for(made, self._policy(made.tenant_id))
+        if statement is not None:  # re-sent on a re-delivery: consumers dedupe on its puid
+            outputs.append(output(self.topics.statements, statement, made.content_id, "statement"))
+        current = state.decision
+        if (
+            current is not None
+            and made.decision_id is not None
+            and made.decision_id in (current.decision_id, current.supersedes)
+        ):
+            return "decision_known"  # our own overturn coming back, or a re-read
+        state = state.model_copy(update={"decision": made, "updated_at": self.clock()})
+        outputs.append(self.store.put(inbound.partition, state))
+        return "decision_statement" if statement is not None else "decision"
+
+    # -- appeals ------------------------------------------------------------------------------
+
+    def _on_appeal(
+        self,
+        appeal: Appeal,
+        received_at: datetime,
+        state: AppealState,
+        outputs: list[Outbound],
+        inbound: Inbound,
+    ) -> str:
+        known = next((r for r in state.appeals if r.appeal_id == appeal.appeal_id), None)
+        if known is not None:  # a re-delivery: the same answers again (consumers dedupe)
+            if known.task is not None:
+                outputs.append(self._task_record(known.task))
+            outputs.append(self._outcome_record(known.answer))
+            return "appeal_redelivered"
+        problem = self._problem(appeal, received_at, state)
+        now = self.clock()
+        decision = state.decision
+        if decision is not None and decision.tenant_id != appeal.tenant_id:
+            decision = None  # another tenant's item: nothing of it goes into the answer
+        contested = appeal.decision_id or (decision.decision_id if decision else None)
+        if problem is not None:
+            rejection, why = problem
+            answer = self._outcome(
+                appeal,
+                AppealStatus.REJECTED,
+                why,
+                contested=contested,
+                rejection=rejection,
+                decided_at=now,
+            )
+            record = AppealRecord(
+                appeal_id=appeal.appeal_id,
+                decision_id=decision.decision_id if decision else None,
+                answer=answer,
+            )
+            route = f"rejected:{rejection}"
+            task = None
+        else:
+            assert decision is not None
+            task = AppealTask(
+                task_id=appeal_task_id(appeal),
+                appeal=appeal,
+                original=decision,
+                excluded_reviewers=[decision.reviewer_id] if decision.reviewer_id else [],
+                review_deadline=now + timedelta(hours=self.deadline_hours),
+                created_at=now,
+            )
+            answer = self._outcome(
+                appeal,
+                AppealStatus.RECEIVED,
+                "Your appeal was received; a person will review the decision.",
+                contested=contested,
+                decided_at=now,
+            )
+            record = AppealRecord(
+                appeal_id=appeal.appeal_id,
+                decision_id=decision.decision_id,
+                task=task,
+                answer=answer,
+            )
+            outputs.append(self._task_record(task))
+            route = "appeal_received"
+        outputs.append(self._outcome_record(answer))
+        appeals = _bounded([*state.appeals, record])
+        state = state.model_copy(update={"appeals": appeals, "updated_at": now})
+        outputs.append(self.store.put(inbound.partition, state))
+        return route
+
+    def _problem(
+        self, appeal: Appeal, received_at: datetime, state: AppealState
+    ) -> tuple[AppealRejection, str] | None:
+        decision = state.decision
+        # Another tenant's item is answered exactly like an unknown one.
+        if decision is None or decision.tenant_id != appeal.tenant_id:
+            return AppealRejection.UNKNOWN_ITEM, "No final decision is known for this content."
+        if appeal.decision_id is not None and appeal.decision_id != decision.decision_id:
+            if appeal.decision_id == decision.supersedes:
+                return AppealRejection.ALREADY_DECIDED, (
+                    "That decision was overturned on appeal and no longer applies."
+                )
+            return AppealRejection.UNKNOWN_ITEM, "No such decision is known for this content."
+        if not restricts(decision):
+            if decision.supersedes is not None:
+                return AppealRejection.ALREADY_DECIDED, (
+                    "The decision was overturned on appeal; the content is allowed."
+                )
+            return AppealRejection.NOT_RESTRICTED, "The content is not restricted."
+        window = self._policy(decision.tenant_id).appeal_window_days
+        submitted = min(appeal.submitted_at, received_at)
+        if submitted > decision.decided_at + timedelta(days=window):
+            return AppealRejection.LATE, (
+                f"Appeals are accepted for {window} days after the decision; this one came later."
+            )
+        for record in state.appeals:
+            if record.decision_id != decision.decision_id:
+                continue
+            if record.answer.status is AppealStatus.RECEIVED:
+                return AppealRejection.DUPLICATE, (
+                    f"Appeal {record.appeal_id} of this decision is already under review."
+                )
+            if record.answer.status in (AppealStatus.UPHELD, AppealStatus.OVERTURNED):
+                return AppealRejection.ALREADY_DECIDED, (
+                    f"An appeal of this decision was already decided ({record.answer.status})."
+                )
+        return None
+
+    # -- reviewers' answers ---------------------------------------------------------------------
+
+    def _on_answer(
+        self,
+        answer: AppealDecision,
+        source: Source | None,
+        state: AppealState,
+        outputs: list[Outbound],
+        inbound: Inbound,
+    ) -> str:
+        index = next(
+            (i for i, r in enumerate(state.appeals) if r.appeal_id == answer.appeal_id), None
+        )
+        record = state.appeals[index] if index is not None else None
+        if (
+            record is not None
+            and record.task is None
+            and record.answer.status.value == str(answer.outcome)
+        ):
+            return "answer_duplicate"  # this answer was applied: a re-delivery
+        problem = _answer_problem(answer, record)
+        if problem is not None:
+            code, message = problem
+            outputs.append(self._letter(answer, source, inbound, code, message))
+            return f"deadletter:{code}"
+        assert record is not None
+        assert record.task is not None
+        task = record.task
+        now = self.clock()
+        new_decision: Decision | None = None
+        if answer.outcome is AppealVerdict.OVERTURNED:
+            new_decision = self._superseding(task.original, answer, now)
+            outputs.append(
+                output(
+                    self.topics.decisions,
+                    new_decision,
+                    answer.content_id,
+                    "appeal_overturned",
+                    new_decision.status,
+                )
+            )
+        status = AppealStatus(str(answer.outcome))
+        outcome = self._outcome(
+            task.appeal,
+            status,
+            answer.reason,
+            contested=task.original.decision_id,
+            decided_at=now,
+            reviewer_id=answer.reviewer_id,
+            new_decision_id=new_decision.decision_id if new_decision else None,
+        )
+        outputs.append(self._outcome_record(outcome))
+        appeals = list(state.appeals)
+        appeals[index if index is not None else -1] = record.model_copy(
+            update={"task": None, "answer": outcome}
+        )
+        update: dict[str, object] = {"appeals": appeals, "updated_at": now}
+        if new_decision is not None:
+            update["decision"] = new_decision
+        outputs.append(self.store.put(inbound.partition, state.model_copy(update=update)))
+        return f"appeal_{status}"
+
+    def _superseding(self, original: Decision, answer: AppealDecision, now: datetime) -> Decision:
+        """The final decision an overturn publishes: the content is allowed again."""
+        status = DecisionStatus.ALLOWED
+        assert original.decision_id is not None
+        return original.model_copy(
+            update={
+                "status": status,
+                "decided_by": Tier.HUMAN,
+                "final": True,
+                "categories": [],
+                "rationale": answer.reason,
+                "reviewer_id": answer.reviewer_id,
+                "decision_id": decision_id_for(
+                    original.tenant_id,
+                    original.content_id,
+                    str(Tier.HUMAN),
+                    str(status),
+                    f"supersedes:{original.decision_id}",
+                ),
+                "supersedes": original.decision_id,
+                "overturned": False,
+                "reason": f"appeal {answer.appeal_id} overturned decision {original.decision_id}",
+                "trace_id": current_trace_id(),
+                "decided_at": now,
+            }
+        )
+
+    # -- records ------------------------------------------------------------------------------
+
+    def _outcome(
+        self,
+        appeal: Appeal,
+        status: AppealStatus,
+        reason: str,
+        *,
+        contested: str | None,
+        decided_at: datetime,
+        rejection: AppealRejection | None = None,
+        reviewer_id: str | None = None,
+        new_decision_id: str | None = None,
+    ) -> AppealOutcome:
+        return AppealOutcome(
+            appeal_id=appeal.appeal_id,
+            content_id=appeal.content_id,
+            tenant_id=appeal.tenant_id,
+            appellant_id=appeal.appellant_id,
+            status=status,
+            rejection=rejection,
+            reason=reason,
+            decision_id=contested,
+            new_decision_id=new_decision_id,
+            reviewer_id=reviewer_id,
+            submitted_at=appeal.submitted_at,
+            decided_at=decided_at,
+        )
+
+    def _task_record(self, task: AppealTask) -> Outbound:
+        return output(self.topics.appeal_tasks, task, task.content_id, "appeal_task")
+
+    def _outcome_record(self, outcome: AppealOutcome) -> Outbound:
+        return output(
+            self.topics.appeal_outcomes, outcome, outcome.content_id, "outcome", outcome.status
+        )
+
+    def _letter(
+        self,
+        answer: AppealDecision,
+        source: Source | None,
+        inbound: Inbound,
+        code: str,
+        message: str,
+    ) -> Outbound:
+        """A dead letter with what the reviewer tool sent (the original bytes)."""
+        key, value = answer.content_id.encode(), inbound.value or b""
+        if source is not None and source.value_b64 is not None:
+            value = base64.b64decode(source.value_b64)
+            key = base64.b64decode(source.key_b64) if source.key_b64 else key
+        original = Inbound(
+            topic=source.topic if source else inbound.topic,
+            partition=source.partition if source else inbound.partition,
+            offset=source.offset if source else inbound.offset,
+            key=key,
+            value=value,
+        )
+        return dead_letter(original, self.topics, STAGE, code, message)
+
+
+def _answer_problem(answer: AppealDecision, record: AppealRecord | None) -> tuple[str, str] | None:
+    if record is None or record.task is None:
+        return "no_open_appeal", f"no open appeal {answer.appeal_id} for this content_id"
+    task = record.task
+    if task.appeal.tenant_id != answer.tenant_id:
+        return "tenant_mismatch", "the answer's tenant_id differs from the appeal's"
+    if task.task_id != answer.task_id:
+        return "task_mismatch", f"answer for task {answer.task_id}, the open task is {task.task_id}"
+    if answer.reviewer_id in task.excluded_reviewers:
+        return "reviewer_excluded", (
+            "the reviewer who made the original decision may not decide its appeal"
+        )
+    return None
+
+
+def _bounded(appeals: list[AppealRecord]) -> list[AppealRecord]:
+    """At most the contract's bound per item: the oldest closed appeals go first."""
+    while len(appeals) > MAX_APPEALS_PER_ITEM:
+        closed = next((r for r in appeals if r.task is None), appeals[0])
+        appeals.remove(closed)
+    return appeals
