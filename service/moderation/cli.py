@@ -23,6 +23,8 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.evaluation.cli",
     "moderation.rollout.cli",
     "moderation.console.cli",
+    "moderation.statements.cli",
+    "moderation.appeals.cli",
 )
 _DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli", "moderation.demo.tryout")
 
