@@ -4,16 +4,29 @@ published with librdkafka's default partitioner (CRC32), as a kcat-based tool wo
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from appeal_harness import AppealRecords, appeal_of, read_appeal_records, removed_decision
 from pipeline_harness import Pipeline, publish
 
-from moderation_contracts import AppealDecision, AppealVerdict, Payload, dump_payload
+from moderation_contracts import (
+    AppealDecision,
+    AppealOutcome,
+    AppealVerdict,
+    Payload,
+    StatementOfReasons,
+    dump_payload,
+)
 from moderation_contracts import examples as ex
+from moderation_contracts.examples import appeal_examples
 
 pytestmark = pytest.mark.integration
 
@@ -139,3 +152,56 @@ async def test_the_original_reviewer_cannot_decide_and_another_one_overturns(
     assert len(superseding) == 1
     assert superseding[0]["supersedes"] == "d-rx-1"
     assert (superseding[0]["status"], superseding[0]["reviewer_id"]) == ("allowed", "rev-12")
+
+
+async def test_statements_export_and_appeals_report_read_the_topics(pipeline: Pipeline) -> None:
+    names = pipeline.topics
+    base = next(e for e in appeal_examples() if isinstance(e, StatementOfReasons))
+    now = datetime.now(UTC)
+    statements = [
+        base.model_copy(update={"puid": f"d-{n}", "created_at": now - timedelta(days=n % 3)})
+        for n in range(320)
+    ]
+    await publish(
+        pipeline.bootstrap,
+        names.statements,
+        [(s.content_id.encode(), dump_payload(s)) for s in [*statements, statements[0]]],
+    )
+    outcome = next(e for e in appeal_examples() if isinstance(e, AppealOutcome))
+    await publish(
+        pipeline.bootstrap,
+        names.appeal_outcomes,
+        [(b"c", dump_payload(outcome.model_copy(update={"tenant_id": "acme-report"})))],
+    )
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MODERATION_")},
+        "KAFKA_BOOTSTRAP_SERVERS": pipeline.bootstrap,
+        "MODERATION_TOPICS__STATEMENTS": names.statements,
+        "MODERATION_TOPICS__APPEAL_OUTCOMES": names.appeal_outcomes,
+    }
+    since = (now - timedelta(days=1)).date().isoformat()  # days 0 and 1 of the three
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "moderation.cli", "statements", "export", "--since", since],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    batches = [json.loads(line) for line in done.stdout.splitlines()]
+    expected = sum(1 for s in statements if s.created_at.date().isoformat() >= since)
+    assert expected == 214  # days 0 and 1 of each three
+    assert [len(b["statements"]) for b in batches] == [100, 100, 14]
+    assert "exported 214 statements in 3 batches (1 duplicates skipped" in done.stderr
+    report = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "moderation.cli", "report", "appeals"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert report.returncode == 0, report.stderr
+    (row,) = [line for line in report.stdout.splitlines() if line.startswith("acme-report")]
+    assert row.split()[1:] == ["1", "0", "0", "1", "5.0", "100.0%"]
