@@ -100,6 +100,11 @@ class WorkerProcess:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait()
 
+    def report_state(self) -> None:
+        """Ask the worker to log its intake state and task stacks (SIGUSR1) to its log."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+
     def stop(self) -> None:
         """SIGTERM (graceful drain), then SIGKILL after a bound."""
         if self.process is not None:

@@ -187,6 +187,10 @@ async def one_run(
         await _drain(ledger, faults, config.stall_after_s, show)
         stuck = {cid: ledger.stage.get(cid, Stage.SENT) for cid in ledger.waiting()}
         if stuck:
+            # What the workers were doing while items were stuck, in their logs, for the cause.
+            for member in workers.members:
+                member.report_state()
+            await asyncio.sleep(1.0)
             phase = f"sweep: {len(stuck)} late, restarting workers"
             await workers.stop()
             await workers.start()

@@ -37,7 +37,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
-from moderation.streaming.runner import Partition, StageRunner, to_inbound
+from moderation.streaming.runner import Partition, StageRunner, _where, to_inbound
 from moderation.telemetry import Metrics, PartitionLag
 
 _log = logging.getLogger(__name__)
@@ -304,6 +304,41 @@ class Intake:
         return starts
 
     # -- health -----------------------------------------------------------------------------
+
+    def report(self) -> str:
+        """The intake's state for an operator (the worker logs it on SIGUSR1): open or closed,
+        generation, assignment with committed offsets and fetch positions, each runner's work
+        in flight and where the fetch loop waits. Code locations and offsets only, no payloads.
+        """
+        consumer = self._consumer
+        lines = [
+            f"intake {self.config.group}: open={self._open.is_set()} "
+            f"generation={self._generation} rebalancing={self.rebalancing} "
+            f"paused={self.paused_reason!r} stopping={self._stopping} failed={self.failed!r}"
+        ]
+        for topic, number in sorted(self._assigned):
+            tp = TopicPartition(topic, number)
+            position = highwater = None
+            if consumer is not None:
+                highwater = consumer.highwater(tp)
+                state = consumer._subscription.subscription  # diagnostics only
+                assignment = state.assignment if state is not None else None
+                if assignment is not None and tp in assignment.tps:
+                    tp_state = assignment.state_value(tp)
+                    position = (
+                        f"{getattr(tp_state, '_position', '?')} "
+                        f"({getattr(tp_state, '_status', '?')}, "
+                        f"paused={getattr(tp_state, 'paused', '?')})"
+                    )
+            lines.append(
+                f"  {topic}[{number}]: committed={self._committed.get((topic, number))} "
+                f"position={position} highwater={highwater}"
+            )
+        for task in self._tasks:
+            lines.append(f"  {task.get_name()}: {_where(task)}")
+        for runner in self._runners.values():
+            lines.extend(runner.report())
+        return "\n".join(lines)
 
     def lag(self) -> list[PartitionLag]:
         """Log-end offset minus committed offset for each assigned partition."""

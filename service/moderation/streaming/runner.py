@@ -64,6 +64,21 @@ def _header_bytes(value: object) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
+def _where(task: asyncio.Task[Any]) -> str:
+    """Where a task is suspended, outermost first along its await chain (code locations only)."""
+    steps: list[str] = []
+    awaited: Any = task.get_coro()
+    while awaited is not None and len(steps) < 8:
+        frame = getattr(awaited, "cr_frame", None) or getattr(awaited, "gi_frame", None)
+        if frame is None:
+            break
+        steps.append(f"{frame.f_code.co_name}:{frame.f_lineno}")
+        awaited = getattr(awaited, "cr_await", None) or getattr(awaited, "gi_yieldfrom", None)
+    if awaited is not None and steps:
+        steps.append(type(awaited).__name__)  # a Future or an event the chain ends in
+    return " -> ".join(steps) or "(not started or done)"
+
+
 def to_inbound(message: Any) -> Inbound:
     """Adapt a faust/aiokafka message to an :class:`Inbound` (headers normalised to tuples)."""
     raw_headers = getattr(message, "headers", None) or ()
@@ -113,6 +128,21 @@ class StageRunner:
     @property
     def in_flight(self) -> int:
         return sum(len(tasks) for tasks in self._tasks.values())
+
+    def report(self) -> list[str]:
+        """Lines describing the work in flight, for :meth:`Intake.report` (no payloads)."""
+        lines = [
+            f"runner {self.config.stage} ({self.config.group}): {self.in_flight} in flight, "
+            f"{self._slots._value} of {self.config.window} slots free, "
+            f"{self.processed} processed"
+        ]
+        for partition, state in sorted(self._tracker.describe().items(), key=str):
+            topic, number = cast(Partition, partition)
+            lines.append(f"  {topic}[{number}]: {state}")
+        for tasks in self._tasks.values():
+            for task in sorted(tasks, key=lambda t: t.get_name())[:20]:
+                lines.append(f"  {task.get_name()}: waiting in {_where(task)}")
+        return lines
 
     async def submit(self, inbound: Inbound, current: Callable[[], bool] = lambda: True) -> bool:
         """Start ``inbound`` once a slot is free. ``current`` is asked again after the wait: a

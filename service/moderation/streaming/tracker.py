@@ -68,6 +68,18 @@ class OffsetTracker:
             if partition in chosen
         )
 
+    def describe(self) -> dict[Hashable, str]:
+        """Per partition: committable offset, first unfinished offset and how many are open."""
+        described: dict[Hashable, str] = {}
+        for partition, state in self._partitions.items():
+            unfinished = [offset for offset, done in state.started.items() if not done]
+            first = unfinished[0] if unfinished else None
+            described[partition] = (
+                f"committable={state.committable} first_unfinished={first} "
+                f"started={len(state.started)} unfinished={len(unfinished)}"
+            )
+        return described
+
     def forget(self, partition: Hashable) -> None:
         """Drop a revoked partition: its unfinished work will never be committed by us."""
         self._partitions.pop(partition, None)

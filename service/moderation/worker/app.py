@@ -10,14 +10,17 @@ its docstring for why nothing can be skipped). Each input topic has one
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import signal
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 from faust.app.base import BootStrategy
+from mode.utils import logging as mode_logging
 
 from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
@@ -68,6 +71,8 @@ class ModerationApp(faust.App):
         await super().on_started()
         if self.intake is not None:
             await self.intake.start()
+            # mode installs SIGUSR1 to print every task's stack; ours says the intake's state too
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, self._report_state)
         for make in self.background:
             self.add_future(make())
 
@@ -75,6 +80,11 @@ class ModerationApp(faust.App):
         if self.intake is not None:
             await self.intake.stop(self.drain_timeout_s)
         await super().on_stop()
+
+    def _report_state(self) -> None:
+        if self.intake is not None:
+            _log.warning("state on SIGUSR1:\n%s", self.intake.report())
+        mode_logging.cry(file=sys.stderr)
 
     def stop_on_fatal(self, reason: BaseException) -> None:
         """Stop like SIGTERM does (drain, commit what finished); ``moderation worker`` then

@@ -330,3 +330,21 @@ async def test_work_revoked_before_it_started_gives_its_slot_back() -> None:
     assert later.done(), "the window's only slot was lost with the cancelled task"
     assert later.result() is True
     await made.drain(5)
+
+
+async def test_the_state_report_shows_slots_offsets_and_where_each_item_waits() -> None:
+    gates = Gates()
+    stage = runner(gates.handle, window=3)
+    for offset in range(3):
+        assert await stage.submit(record(offset, key=b"secret-key"))
+    gates.open(0)
+    await until(lambda: stage.committable() == {P0: 1}, "offset 0 finished")
+    lines = stage.report()
+    assert "2 in flight, 1 of 3 slots free, 1 processed" in lines[0]
+    assert any("committable=1 first_unfinished=1 started=2 unfinished=2" in line for line in lines)
+    waiting = [line for line in lines if "waiting in" in line]
+    assert len(waiting) == 2, lines
+    assert all("_process" in line for line in waiting), "each item says where it is suspended"
+    assert "secret" not in "\n".join(lines), "offsets and code locations only"
+    gates.open(1, 2)
+    assert await stage.drain(5.0) == 0
