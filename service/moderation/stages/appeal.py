@@ -30,16 +30,15 @@ from datetime import datetime, timedelta
 from moderation.policy import Policy, PolicyLookup, UnknownTenant
 from moderation.settings import TopicNames
 from moderation.stages.appeal_intake import STAGE, AppealStore
+from moderation.stages.appeal_rules import answer_problem, bounded, superseding, why_not_heard
 from moderation.stages.common import (
     Clock,
-    current_trace_id,
     dead_letter,
-    decision_id_for,
     invalid_input,
     output,
     utc_clock,
 )
-from moderation.statements.mapping import restricts, statement_for
+from moderation.statements.mapping import statement_for
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
     Appeal,
@@ -55,12 +54,9 @@ from moderation_contracts import (
     AppealVerdict,
     ContractError,
     Decision,
-    DecisionStatus,
     Source,
-    Tier,
     parse_payload,
 )
-from moderation_contracts.appeal_internal import MAX_APPEALS_PER_ITEM
 
 
 def appeal_task_id(appeal: Appeal) -> str:
@@ -141,7 +137,8 @@ class AppealStage:
                 outputs.append(self._task_record(known.task))
             outputs.append(self._outcome_record(known.answer))
             return "appeal_redelivered"
-        problem = self._problem(appeal, received_at, state)
+        window = self._policy(appeal.tenant_id).appeal_window_days
+        problem = why_not_heard(appeal, received_at, state, window)
         now = self.clock()
         decision = state.decision
         if decision is not None and decision.tenant_id != appeal.tenant_id:
@@ -190,48 +187,10 @@ class AppealStage:
             outputs.append(self._task_record(task))
             route = "appeal_received"
         outputs.append(self._outcome_record(answer))
-        appeals = _bounded([*state.appeals, record])
+        appeals = bounded([*state.appeals, record])
         state = state.model_copy(update={"appeals": appeals, "updated_at": now})
         outputs.append(self.store.put(inbound.partition, state))
         return route
-
-    def _problem(
-        self, appeal: Appeal, received_at: datetime, state: AppealState
-    ) -> tuple[AppealRejection, str] | None:
-        decision = state.decision
-        # Another tenant's item is answered exactly like an unknown one.
-        if decision is None or decision.tenant_id != appeal.tenant_id:
-            return AppealRejection.UNKNOWN_ITEM, "No final decision is known for this content."
-        if appeal.decision_id is not None and appeal.decision_id != decision.decision_id:
-            if appeal.decision_id == decision.supersedes:
-                return AppealRejection.ALREADY_DECIDED, (
-                    "That decision was overturned on appeal and no longer applies."
-                )
-            return AppealRejection.UNKNOWN_ITEM, "No such decision is known for this content."
-        if not restricts(decision):
-            if decision.supersedes is not None:
-                return AppealRejection.ALREADY_DECIDED, (
-                    "The decision was overturned on appeal; the content is allowed."
-                )
-            return AppealRejection.NOT_RESTRICTED, "The content is not restricted."
-        window = self._policy(decision.tenant_id).appeal_window_days
-        submitted = min(appeal.submitted_at, received_at)
-        if submitted > decision.decided_at + timedelta(days=window):
-            return AppealRejection.LATE, (
-                f"Appeals are accepted for {window} days after the decision; this one came later."
-            )
-        for record in state.appeals:
-            if record.decision_id != decision.decision_id:
-                continue
-            if record.answer.status is AppealStatus.RECEIVED:
-                return AppealRejection.DUPLICATE, (
-                    f"Appeal {record.appeal_id} of this decision is already under review."
-                )
-            if record.answer.status in (AppealStatus.UPHELD, AppealStatus.OVERTURNED):
-                return AppealRejection.ALREADY_DECIDED, (
-                    f"An appeal of this decision was already decided ({record.answer.status})."
-                )
-        return None
 
     # -- reviewers' answers ---------------------------------------------------------------------
 
@@ -253,7 +212,7 @@ class AppealStage:
             and record.answer.status.value == str(answer.outcome)
         ):
             return "answer_duplicate"  # this answer was applied: a re-delivery
-        problem = _answer_problem(answer, record)
+        problem = answer_problem(answer, record)
         if problem is not None:
             code, message = problem
             outputs.append(self._letter(answer, source, inbound, code, message))
@@ -264,7 +223,7 @@ class AppealStage:
         now = self.clock()
         new_decision: Decision | None = None
         if answer.outcome is AppealVerdict.OVERTURNED:
-            new_decision = self._superseding(task.original, answer, now)
+            new_decision = superseding(task.original, answer, now)
             outputs.append(
                 output(
                     self.topics.decisions,
@@ -294,33 +253,6 @@ class AppealStage:
             update["decision"] = new_decision
         outputs.append(self.store.put(inbound.partition, state.model_copy(update=update)))
         return f"appeal_{status}"
-
-    def _superseding(self, original: Decision, answer: AppealDecision, now: datetime) -> Decision:
-        """The final decision an overturn publishes: the content is allowed again."""
-        status = DecisionStatus.ALLOWED
-        assert original.decision_id is not None
-        return original.model_copy(
-            update={
-                "status": status,
-                "decided_by": Tier.HUMAN,
-                "final": True,
-                "categories": [],
-                "rationale": answer.reason,
-                "reviewer_id": answer.reviewer_id,
-                "decision_id": decision_id_for(
-                    original.tenant_id,
-                    original.content_id,
-                    str(Tier.HUMAN),
-                    str(status),
-                    f"supersedes:{original.decision_id}",
-                ),
-                "supersedes": original.decision_id,
-                "overturned": False,
-                "reason": f"appeal {answer.appeal_id} overturned decision {original.decision_id}",
-                "trace_id": current_trace_id(),
-                "decided_at": now,
-            }
-        )
 
     # -- records ------------------------------------------------------------------------------
 
@@ -380,26 +312,3 @@ class AppealStage:
             value=value,
         )
         return dead_letter(original, self.topics, STAGE, code, message)
-
-
-def _answer_problem(answer: AppealDecision, record: AppealRecord | None) -> tuple[str, str] | None:
-    if record is None or record.task is None:
-        return "no_open_appeal", f"no open appeal {answer.appeal_id} for this content_id"
-    task = record.task
-    if task.appeal.tenant_id != answer.tenant_id:
-        return "tenant_mismatch", "the answer's tenant_id differs from the appeal's"
-    if task.task_id != answer.task_id:
-        return "task_mismatch", f"answer for task {answer.task_id}, the open task is {task.task_id}"
-    if answer.reviewer_id in task.excluded_reviewers:
-        return "reviewer_excluded", (
-            "the reviewer who made the original decision may not decide its appeal"
-        )
-    return None
-
-
-def _bounded(appeals: list[AppealRecord]) -> list[AppealRecord]:
-    """At most the contract's bound per item: the oldest closed appeals go first."""
-    while len(appeals) > MAX_APPEALS_PER_ITEM:
-        closed = next((r for r in appeals if r.task is None), appeals[0])
-        appeals.remove(closed)
-    return appeals
