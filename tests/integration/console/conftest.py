@@ -10,11 +10,43 @@ from pathlib import Path
 
 import pytest
 from console_process_harness import ConsoleProcess
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from moderation.console.db import make_engine, migrate
 from moderation.console.devpostgres import local_postgres
 from moderation.devkafka import free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    assert not missing, f"install Debian's chromium and chromium-driver (missing: {missing})"
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",  # tests run as root in CI containers
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(
+        service=Service(executable_path=str(CHROMEDRIVER), log_output=str(tmp_path / "driver.log")),
+        options=options,
+    )
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
 
 
 @pytest.fixture(scope="session")
