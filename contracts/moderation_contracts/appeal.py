@@ -129,6 +129,9 @@ class AppealRejection(StrEnum):
     """An appeal of this decision was already decided."""
     TENANT_MISMATCH = "tenant_mismatch"
     """The appeal names another tenant than the decision."""
+    INVALID = "invalid"
+    """The appeal broke the contract (``reason`` names the field and the rule); fix and resend.
+    It is also on the dead-letter topic with its original bytes."""
 
 
 class AppealOutcome(Payload):

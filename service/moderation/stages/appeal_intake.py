@@ -10,10 +10,13 @@ meet on one partition in the order the service saw them. Step 2 is
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from moderation.settings import TopicNames
-from moderation.stages.common import invalid_input
+from moderation.stages.common import invalid_input, output, utc_clock
 from moderation.streaming.keyed_state import KeyedStateStore
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
@@ -21,7 +24,10 @@ from moderation_contracts import (
     AppealDecision,
     AppealEvent,
     AppealEventKind,
+    AppealOutcome,
+    AppealRejection,
     AppealState,
+    AppealStatus,
     ContractError,
     Decision,
     DecisionStatus,
@@ -31,6 +37,29 @@ from moderation_contracts import (
 )
 
 STAGE = "appeal"
+_ANSWER_IDS = ("appeal_id", "content_id", "tenant_id", "appellant_id")
+
+
+def invalid_appeal_answer(raw: bytes, error: ContractError) -> AppealOutcome | None:
+    """A ``rejected`` answer to an appeal that broke the contract, when the ids to address it
+    can be read (the message names the field and the rule, never the value)."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    ids = {name: data.get(name) for name in _ANSWER_IDS}
+    try:
+        return AppealOutcome(
+            **ids,
+            status=AppealStatus.REJECTED,
+            rejection=AppealRejection.INVALID,
+            reason=str(error)[:4000],
+            submitted_at=utc_clock(),
+        )
+    except ValidationError:
+        return None
 
 
 @dataclass
@@ -102,7 +131,16 @@ class AppealIntake:
                 )
                 tenant = answer.tenant_id
         except ContractError as error:
-            return invalid_input(inbound, self.topics, STAGE, error)
+            rejected = invalid_input(inbound, self.topics, STAGE, error)
+            if inbound.topic != self.topics.appeals:
+                return rejected
+            answer = invalid_appeal_answer(raw, error)
+            if answer is None:  # nothing to address an answer to: the dead letter alone
+                return rejected
+            outcome = output(self.topics.appeal_outcomes, answer, answer.content_id, "outcome")
+            return Outcome(
+                (*rejected.outputs, outcome), rejected.route, answer.content_id, answer.tenant_id
+            )
         record = Outbound(
             topic=self.topics.appeal_events,
             key=event.content_id.encode(),

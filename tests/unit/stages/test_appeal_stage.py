@@ -10,7 +10,7 @@ from typing import Any
 from moderation.policy import PolicyBook
 from moderation.settings import TopicNames
 from moderation.stages.appeal import AppealStage, appeal_task_id
-from moderation.stages.appeal_intake import AppealStore
+from moderation.stages.appeal_intake import AppealIntake, AppealStore
 from moderation.streaming.records import Inbound, Outcome
 from moderation_contracts import (
     Appeal,
@@ -198,3 +198,19 @@ async def test_a_restricting_decision_gets_its_statement_and_an_allowed_one_none
         update={"status": DecisionStatus.ALLOWED, "decision_id": "d-other"}
     )
     assert on(await Harness().send(decision=allowed), TOPICS.statements) == []
+
+
+async def test_an_appeal_that_breaks_the_contract_is_answered_and_dead_lettered() -> None:
+    intake = AppealIntake(TOPICS)
+    raw = json.dumps(
+        {"appeal_id": "ap-9", "content_id": "c-9", "tenant_id": "acme", "appellant_id": "u-1"}
+    ).encode()  # no reason
+    done = await intake.handle(Inbound(TOPICS.appeals, 0, 7, b"c-9", raw))
+    (letter,) = on(done, TOPICS.deadletter)
+    assert letter["error_code"] == "schema_mismatch"
+    (answer,) = on(done, TOPICS.appeal_outcomes)
+    assert (answer["status"], answer["rejection"]) == ("rejected", "invalid")
+    assert "reason" in answer["reason"]
+    unaddressed = await intake.handle(Inbound(TOPICS.appeals, 0, 8, b"x", b"{not json"))
+    assert on(unaddressed, TOPICS.appeal_outcomes) == []
+    assert len(on(unaddressed, TOPICS.deadletter)) == 1
