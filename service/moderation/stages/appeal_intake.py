@@ -134,12 +134,12 @@ class AppealIntake:
             rejected = invalid_input(inbound, self.topics, STAGE, error)
             if inbound.topic != self.topics.appeals:
                 return rejected
-            answer = invalid_appeal_answer(raw, error)
-            if answer is None:  # nothing to address an answer to: the dead letter alone
+            told = invalid_appeal_answer(raw, error)
+            if told is None:  # nothing to address an answer to: the dead letter alone
                 return rejected
-            outcome = output(self.topics.appeal_outcomes, answer, answer.content_id, "outcome")
+            outcome = output(self.topics.appeal_outcomes, told, told.content_id, "outcome")
             return Outcome(
-                (*rejected.outputs, outcome), rejected.route, answer.content_id, answer.tenant_id
+                (*rejected.outputs, outcome), rejected.route, told.content_id, told.tenant_id
             )
         record = Outbound(
             topic=self.topics.appeal_events,
