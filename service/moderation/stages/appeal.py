@@ -6,7 +6,7 @@ appeal is answered on the appeal-outcomes topic, never silence:
 
 | appeal                                            | answer                                    |
 |---------------------------------------------------|-------------------------------------------|
-| no final decision known (or not the one named)    | rejected: unknown_item                    |
+| no restricting decision known (or not the one named) | rejected: unknown_item                 |
 | the decision was overturned on an earlier appeal  | rejected: already_decided                 |
 | the decision restricts nothing (allowed)          | rejected: not_restricted                  |
 | after the policy's window (183 days by default)   | rejected: late                            |
@@ -38,7 +38,7 @@ from moderation.stages.common import (
     output,
     utc_clock,
 )
-from moderation.statements.mapping import statement_for
+from moderation.statements.mapping import restricts, statement_for
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
     Appeal,
@@ -111,6 +111,10 @@ class AppealStage:
         if statement is not None:  # re-sent on a re-delivery: consumers dedupe on its puid
             outputs.append(output(self.topics.statements, statement, made.content_id, "statement"))
         current = state.decision
+        if current is None and not restricts(made):
+            # Most items are allowed and never restricted: they are not kept (an appeal of one
+            # is answered unknown_item). Memory holds restricted items and what followed them.
+            return "decision_not_kept"
         if (
             current is not None
             and made.decision_id is not None

@@ -28,7 +28,9 @@ def why_not_heard(
     decision = state.decision
     # Another tenant's item is answered exactly like an unknown one.
     if decision is None or decision.tenant_id != appeal.tenant_id:
-        return AppealRejection.UNKNOWN_ITEM, "No final decision is known for this content."
+        return AppealRejection.UNKNOWN_ITEM, (
+            "No final decision restricting this content is known."
+        )
     if appeal.decision_id is not None and appeal.decision_id != decision.decision_id:
         if appeal.decision_id == decision.supersedes:
             return AppealRejection.ALREADY_DECIDED, (

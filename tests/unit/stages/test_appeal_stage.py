@@ -37,6 +37,13 @@ def removed(days_ago: float = 3, tenant: str = "acme") -> Decision:
     )
 
 
+def allowed() -> Decision:
+    """A later, allowing decision on the same item (not an overturn)."""
+    return removed().model_copy(
+        update={"status": DecisionStatus.ALLOWED, "decision_id": "d-later", "categories": []}
+    )
+
+
 def appeal(appeal_id: str = "ap-1", tenant: str = "acme", **changes: Any) -> Appeal:
     return Appeal(
         appeal_id=appeal_id,
@@ -102,11 +109,8 @@ async def test_every_invalid_appeal_gets_a_rejection_with_its_reason() -> None:
         ([removed()], appeal(decision_id="d-not-this-one"), "unknown_item"),
         ([removed(days_ago=184)], appeal(), "late"),
         ([removed(days_ago=31, tenant="shortwindow")], appeal(tenant="shortwindow"), "late"),
-        (
-            [removed().model_copy(update={"status": DecisionStatus.ALLOWED})],
-            appeal(),
-            "not_restricted",
-        ),
+        ([allowed()], appeal(), "unknown_item"),  # never restricted: not kept
+        ([removed(), allowed()], appeal(), "not_restricted"),  # restricted, then re-decided
     ]
     for decisions, made, reason in cases:
         h = Harness()
@@ -194,10 +198,10 @@ async def test_a_restricting_decision_gets_its_statement_and_an_allowed_one_none
     (statement,) = on(done, TOPICS.statements)
     assert statement["puid"] == removed().decision_id
     assert statement["automated_decision"] == "AUTOMATED_DECISION_PARTIALLY"
-    allowed = removed().model_copy(
-        update={"status": DecisionStatus.ALLOWED, "decision_id": "d-other"}
-    )
-    assert on(await Harness().send(decision=allowed), TOPICS.statements) == []
+    kept = await Harness().send(decision=allowed())
+    assert on(kept, TOPICS.statements) == []
+    assert kept.route == "decision_not_kept"
+    assert on(kept, TOPICS.appeal_state) == []
 
 
 async def test_an_appeal_that_breaks_the_contract_is_answered_and_dead_lettered() -> None:
