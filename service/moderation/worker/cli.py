@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from moderation.settings import Settings
 
 _STAGE_HELP = (
-    "comma-separated stages to run: triage, review, finalize (default: all three, or "
+    "comma-separated stages to run: triage, review, finalize, appeal (default: all four, or "
     "MODERATION_STAGES). Production runs one stage per deployment; workers running the same "
     "stages form one consumer group."
 )
@@ -40,7 +40,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--web-port",
         type=int,
         help="health/metrics port (MODERATION_WEB_PORT; default 6066 for all stages, 6066 + "
-        "triage 1, review 2, finalize 4 for a subset, so per-stage workers share a host; 0 = off)",
+        "triage 1, review 2, finalize 4, appeal 8 for a subset, so per-stage workers share a "
+        "host; 0 = off)",
     )
     worker.add_argument(
         "--from",
