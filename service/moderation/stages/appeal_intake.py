@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from moderation.settings import TopicNames
-from moderation.stages.common import invalid_input, output, utc_clock
+from moderation.stages.common import decision_id_for, invalid_input, output, utc_clock
 from moderation.streaming.keyed_state import KeyedStateStore
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
@@ -108,6 +108,11 @@ class AppealIntake:
                 if not made.final or made.status is DecisionStatus.REJECTED:
                     # Nothing to appeal: interim decisions and rejected requests.
                     return Outcome((), "not_appealable", made.content_id, made.tenant_id)
+                if made.decision_id is None:  # from a worker older than contract 1.2
+                    legacy = decision_id_for(
+                        made.tenant_id, made.content_id, str(made.decided_by), str(made.status)
+                    )
+                    made = made.model_copy(update={"decision_id": legacy})
                 event = AppealEvent(
                     kind=AppealEventKind.DECISION, content_id=made.content_id, decision=made
                 )

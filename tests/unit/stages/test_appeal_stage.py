@@ -11,6 +11,7 @@ from moderation.policy import PolicyBook
 from moderation.settings import TopicNames
 from moderation.stages.appeal import AppealStage, appeal_task_id
 from moderation.stages.appeal_intake import AppealIntake, AppealStore
+from moderation.stages.common import decision_id_for
 from moderation.streaming.records import Inbound, Outcome
 from moderation_contracts import (
     Appeal,
@@ -218,3 +219,13 @@ async def test_an_appeal_that_breaks_the_contract_is_answered_and_dead_lettered(
     unaddressed = await intake.handle(Inbound(TOPICS.appeals, 0, 8, b"x", b"{not json"))
     assert on(unaddressed, TOPICS.appeal_outcomes) == []
     assert len(on(unaddressed, TOPICS.deadletter)) == 1
+
+
+async def test_a_decision_from_before_contract_1_2_gets_the_id_its_producer_would_give() -> None:
+    old = removed().model_copy(update={"decision_id": None})
+    done = await AppealIntake(TOPICS).handle(
+        Inbound(TOPICS.decisions, 0, 1, b"k", dump_payload(old))
+    )
+    (event,) = on(done, TOPICS.appeal_events)
+    expected = decision_id_for(old.tenant_id, old.content_id, "human", "removed")
+    assert event["decision"]["decision_id"] == expected
