@@ -51,7 +51,8 @@ async def test_valid_late_duplicate_and_unknown_appeals_each_get_their_answer(
     pipeline: Pipeline,
 ) -> None:
     pipeline.partitions = 4
-    first = pipeline.worker(stages="appeal")
+    # The killed worker's group membership lapses after its session timeout: keep it short.
+    first = pipeline.worker(stages="appeal", MODERATION_SESSION_TIMEOUT_S="6")
     await asyncio.to_thread(first.start)
     await publish(
         pipeline.bootstrap,
