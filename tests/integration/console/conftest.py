@@ -109,6 +109,9 @@ def console_factory(
             "MODERATION_TOPICS__HUMAN_REVIEW": topics["human_review"],
             "MODERATION_TOPICS__HUMAN_DECISIONS": topics["human_decisions"],
             "MODERATION_TOPICS__DEADLETTER": topics["deadletter"],
+            # This test's own appeal topics unless it names them (never the shared defaults).
+            "MODERATION_TOPICS__APPEAL_TASKS": topics["human_review"] + ".appeal-tasks",
+            "MODERATION_TOPICS__APPEAL_DECISIONS": topics["human_review"] + ".appeal-decisions",
             **extra,
         }
         made = ConsoleProcess(
