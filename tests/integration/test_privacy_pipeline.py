@@ -4,6 +4,8 @@ every route; neither the canary nor the API key shows up in its logs, traces or 
 from __future__ import annotations
 
 import asyncio
+import signal
+from pathlib import Path
 
 import pytest
 from pipeline_harness import Outcomes, Pipeline, collect, publish, request
@@ -38,6 +40,9 @@ async def test_no_content_or_key_in_logs_traces_or_metrics(pipeline: Pipeline) -
 
     await collect(pipeline.bootstrap, pipeline.topics, done, 60)
     metrics = worker.metrics()
+    assert worker.process is not None
+    worker.process.send_signal(signal.SIGUSR1)  # the operator's state report: no content
+    await _logged(worker.log_path, "state on SIGUSR1")
     assert worker.stop() == 0
     log = worker.log_path.read_text(errors="replace")
     traces_file = pipeline.workdir / "traces.jsonl"
@@ -50,3 +55,11 @@ async def test_no_content_or_key_in_logs_traces_or_metrics(pipeline: Pipeline) -
     for where, text in (("worker log", log), ("traces", traces), ("metrics", metrics)):
         assert CANARY not in text, f"content leaked into {where}"
         assert API_KEY not in text, f"API key leaked into {where}"
+
+
+async def _logged(path: Path, line: str, timeout_s: float = 10.0) -> None:
+    for _ in range(int(timeout_s * 10)):
+        if line in await asyncio.to_thread(path.read_text, errors="replace"):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{line!r} never logged")

@@ -11,10 +11,15 @@ object owns both. faust still runs the application (lifecycle, signals, producer
 The rules that make a skip impossible:
 
 1. Every record ``getmany`` returns is handed to its stage's runner, in order, unless the intake
-   has closed since the batch was fetched (a rebalance or shutdown started).
-2. A closed intake opens again only in ``on_partitions_assigned``, after every assigned partition
-   was sought back to its committed offset. So any record discarded under rule 1 lies after a
-   committed offset that the partition's next reader (us again, or another worker) starts from.
+   has closed since that ``getmany`` was called (a rebalance or shutdown started): the
+   generation is read before the fetch, so a fetch in flight across a rebalance counts as old.
+2. A closed intake opens again only at the end of ``on_partitions_assigned``, and the fetch loop
+   itself then moves every assigned partition to its committed offset before its next fetch.
+   The seek happens in the fetch loop, between two fetches, never in the listener: a fetch in
+   flight while the listener ran returns records that rule 1 discards, after the listener is
+   done, and only the seek that follows rewinds the position over them. (A seek made in the
+   listener came too early for that: soak run 5 of 20 lost 37 records of a partition to a fetch
+   that returned during the listener's await on the finalize state, after its seek.)
 3. A commit stores, per partition, only the offset before which every submitted record has
    finished (:class:`~moderation.streaming.tracker.OffsetTracker`): outputs acknowledged first.
 4. On revoke the intake closes, waits for in-flight work on the revoked partitions for at most
@@ -86,6 +91,7 @@ class Intake:
         self._generation = 0
         self._assigned: frozenset[Partition] = frozenset()
         self._committed: dict[Partition, int] = {}
+        self._starts: dict[TopicPartition, int] = {}  # rule 2: where the next open begins
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self.rebalancing = True
@@ -110,8 +116,8 @@ class Intake:
             **self.config.client_options,
         )
         consumer.subscribe(topics=sorted(self._runners), listener=_Listener(self))
+        self._consumer = consumer  # before start: the first assignment may come during it
         await consumer.start()
-        self._consumer = consumer
         self._tasks = [
             asyncio.create_task(self._fetch_loop(consumer), name="intake fetch"),
             asyncio.create_task(self._commit_loop(), name="intake commit"),
@@ -171,6 +177,12 @@ class Intake:
     async def _fetch_loop(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             await self._open.wait()
+            generation = self._generation  # rule 1: read before the fetch, not after
+            self._seek_to_starts(consumer)
+
+            def current(generation: int = generation) -> bool:
+                return self._open.is_set() and self._generation == generation
+
             try:
                 batch = await consumer.getmany(
                     timeout_ms=200, max_records=self.config.max_poll_records
@@ -179,16 +191,21 @@ class Intake:
                 _log.warning("intake: fetch failed (%s); retrying", type(error).__name__)
                 await asyncio.sleep(1.0)
                 continue
-            generation = self._generation  # no await since getmany returned
-
-            def current(generation: int = generation) -> bool:
-                return self._open.is_set() and self._generation == generation
-
             for tp, records in batch.items():
                 runner = self._runners[tp.topic]
                 for record in records:
                     if not current() or not await runner.submit(to_inbound(record), current):
-                        break  # rule 1: the rest lies after an offset the next reader seeks to
+                        break  # rule 1: the rest lies after the offset the next open seeks to
+
+    def _seek_to_starts(self, consumer: AIOKafkaConsumer) -> None:
+        """Rule 2: move each newly assigned partition to where its committed work ends. Runs
+        in the fetch loop with no await since it saw the intake open, so the partitions are
+        ours (a wake-up that finds it closed again leaves the seeks to the next open)."""
+        if not self._open.is_set():
+            return
+        starts, self._starts = self._starts, {}
+        for tp, offset in starts.items():
+            consumer.seek(tp, offset)
 
     # -- committing -------------------------------------------------------------------------
 
@@ -244,6 +261,7 @@ class Intake:
     async def on_revoked(self, revoked: Iterable[TopicPartition]) -> None:
         self.rebalancing = True
         self._close()
+        self._starts = {}
         partitions = [(tp.topic, tp.partition) for tp in revoked]
         left = 0
         try:
@@ -286,22 +304,30 @@ class Intake:
             self._open.set()
 
     async def _take_over(self, tps: Sequence[TopicPartition]) -> list[str]:
-        """Seek every assigned partition to its committed offset and load stage state."""
+        """Find where each assigned partition starts (its committed offset, else its first
+        offset) for the fetch loop to seek to, and load stage state."""
         consumer = self._consumer
-        starts: list[str] = []
+        starts: dict[TopicPartition, int] = {}
         # A new run starts at the committed offset: nothing from before may linger in flight.
         await self._release([(tp.topic, tp.partition) for tp in tps])
-        for tp in tps:
-            committed = await consumer.committed(tp) if consumer is not None else None
-            if committed is not None and consumer is not None:
-                consumer.seek(tp, committed)  # rule 2: resume exactly after finished work
-                self._committed[(tp.topic, tp.partition)] = committed
-            where = committed if committed is not None else "earliest"
-            starts.append(f"{tp.topic}[{tp.partition}]@{where}")
+        if consumer is not None:
+            for tp in tps:
+                committed = await consumer.committed(tp)
+                if committed is not None:
+                    starts[tp] = committed
+                    self._committed[(tp.topic, tp.partition)] = committed
+            never = [tp for tp in tps if tp not in starts]
+            if never:  # auto_offset_reset=earliest, made explicit so the seek covers them too
+                starts |= await consumer.beginning_offsets(never)
         partitions = [(tp.topic, tp.partition) for tp in tps]
         for hook in self._hooks:
             await hook.assigned([p for p in partitions if p[0] in hook.topics])
-        return starts
+        self._starts = starts
+        return [
+            f"{tp.topic}[{tp.partition}]@{offset}"
+            + ("" if (tp.topic, tp.partition) in self._committed else " (first offset)")
+            for tp, offset in starts.items()
+        ]
 
     # -- health -----------------------------------------------------------------------------
 

@@ -14,13 +14,11 @@ import asyncio
 import logging
 import os
 import signal
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import faust
 from faust.app.base import BootStrategy
-from mode.utils import logging as mode_logging
 
 from moderation.batch.settings import BatchSettings
 from moderation.batch.wiring import batched
@@ -71,7 +69,8 @@ class ModerationApp(faust.App):
         await super().on_started()
         if self.intake is not None:
             await self.intake.start()
-            # mode installs SIGUSR1 to print every task's stack; ours says the intake's state too
+            # Replaces mode's SIGUSR1 handler, which prints every frame's local variables (item
+            # content among them) to stderr: ours logs offsets and code locations only.
             asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1, self._report_state)
         for make in self.background:
             self.add_future(make())
@@ -84,7 +83,6 @@ class ModerationApp(faust.App):
     def _report_state(self) -> None:
         if self.intake is not None:
             _log.warning("state on SIGUSR1:\n%s", self.intake.report())
-        mode_logging.cry(file=sys.stderr)
 
     def stop_on_fatal(self, reason: BaseException) -> None:
         """Stop like SIGTERM does (drain, commit what finished); ``moderation worker`` then

@@ -8,7 +8,7 @@ integration tests; these pin down what the intake does between fetch, submit and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +19,7 @@ from pipe_fakes import TOPIC, Broker, Gates, config, dead_letter, still_waiting,
 
 from moderation.streaming import intake as intake_module
 from moderation.streaming.intake import Intake, IntakeConfig
-from moderation.streaming.runner import StageRunner
+from moderation.streaming.runner import Partition, StageRunner
 
 TP = TopicPartition(TOPIC, 0)
 
@@ -58,16 +58,33 @@ class ScriptedConsumer:
     async def stop(self) -> None:
         return None
 
+    position: dict[TopicPartition, int] = field(default_factory=dict)
+    fetching: int = 0  # getmany calls in flight
+
     async def getmany(
         self, timeout_ms: int, max_records: int
     ) -> dict[TopicPartition, list[Record]]:
-        return await self.batches.get()
+        self.fetching += 1
+        try:
+            batch = await asyncio.wait_for(self.batches.get(), timeout_ms / 1000)
+        except TimeoutError:  # like aiokafka: nothing arrived within the timeout
+            return {}
+        finally:
+            self.fetching -= 1
+        for tp, records in batch.items():
+            if records:
+                self.position[tp] = records[-1].offset + 1
+        return batch
 
     async def committed(self, tp: TopicPartition) -> int | None:
         return self.stored.get(tp)
 
     def seek(self, tp: TopicPartition, offset: int) -> None:
         self.seeks.append((tp, offset))
+        self.position[tp] = offset
+
+    async def beginning_offsets(self, tps: Iterable[TopicPartition]) -> dict[TopicPartition, int]:
+        return dict.fromkeys(tps, 0)
 
     async def commit(self, offsets: dict[TopicPartition, int]) -> None:
         self.commits.append(dict(offsets))
@@ -94,8 +111,31 @@ class Rig:
         await self.consumer.listener.on_partitions_revoked({TP})
 
 
+class SlowStateHook:
+    """Stage state that takes a while to load on assignment (finalize reads a topic)."""
+
+    topics = frozenset({TOPIC})
+
+    def __init__(self) -> None:
+        self.loading = asyncio.Event()
+        self.loaded = asyncio.Event()
+        self.loaded.set()
+
+    async def assigned(self, partitions: Sequence[Partition]) -> None:
+        self.loading.set()
+        await self.loaded.wait()
+
+    def revoked(self, partitions: Sequence[Partition]) -> None:
+        return None
+
+
 @pytest.fixture
-async def rig(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
+def hook() -> SlowStateHook:
+    return SlowStateHook()
+
+
+@pytest.fixture
+async def rig(monkeypatch: pytest.MonkeyPatch, hook: SlowStateHook) -> AsyncIterator[Rig]:
     consumer = ScriptedConsumer()
     monkeypatch.setattr(intake_module, "AIOKafkaConsumer", lambda **_: consumer)
     gates = Gates()
@@ -107,6 +147,7 @@ async def rig(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Rig]:
             group="g", bootstrap_servers="unused", revoke_timeout_s=0.05, commit_interval_s=3600
         ),
         {TOPIC: runner},
+        hooks=[hook],
     )
     await intake.start()
     yield Rig(consumer, gates, runner, intake)
@@ -144,7 +185,7 @@ async def test_a_revoke_commits_the_finished_prefix_and_drops_the_rest_of_the_ba
     # Assigned again (here or elsewhere): reading resumes at 6, nothing was skipped.
     rig.consumer.seeks.clear()
     await rig.assign()
-    assert rig.consumer.seeks == [(TP, 6)]
+    await until(lambda: rig.consumer.seeks == [(TP, 6)], "rule 2: the fetch loop seeks to 6")
     rig.gates.open(6, 7)
     rig.consumer.fetch(6, 7)
     await until(lambda: rig.gates.done == [5, 6, 7], "6 and 7 are read again and run")
@@ -176,3 +217,28 @@ async def test_stop_lets_in_flight_work_finish_and_commits_it(rig: Rig) -> None:
     rig.gates.open(3)
     await stopping
     assert rig.consumer.commits == [{TP: 4}]
+
+
+async def test_records_a_fetch_returns_while_state_loads_are_read_again(
+    rig: Rig, hook: SlowStateHook
+) -> None:
+    """A fetch in flight across a rebalance returns while the new assignment's state still
+    loads: those records are discarded (rule 1), and the seek that follows rewinds over them
+    (rule 2). Seeking in the listener, before that fetch returned, stalled the partition."""
+    rig.consumer.stored[TP] = 0
+    await rig.assign()
+    await until(lambda: rig.consumer.fetching == 1, "a fetch is in flight")
+    await rig.revoke()
+    hook.loaded.clear()
+    hook.loading.clear()
+    assigning = asyncio.create_task(rig.assign())
+    await hook.loading.wait()
+    rig.consumer.fetch(0, 1)  # the fetch made before the revoke returns now
+    await until(lambda: rig.consumer.position[TP] == 2, "the consumer moved past 0 and 1")
+    assert rig.gates.started == [], "rule 1: fetched before the assignment: not run"
+    hook.loaded.set()
+    await assigning
+    await until(lambda: rig.consumer.position[TP] == 0, "rule 2: rewound to the committed 0")
+    rig.gates.open(0, 1)
+    rig.consumer.fetch(0, 1)
+    await until(lambda: rig.gates.done == [0, 1], "0 and 1 run")
