@@ -28,11 +28,11 @@ test: $(STAMP) tools os-packages lint typecheck ## Lint, type-check and run ever
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*?## "} /^[a-zA-Z_-]+:.*?## / {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml devtools/pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]' -e ./devtools
 	touch $(STAMP)
 
 .PHONY: install
@@ -41,7 +41,7 @@ install: $(STAMP) ## Create .venv with the pinned dependencies
 .PHONY: tools
 tools: $(STAMP) ## Fetch the Kafka broker jars and build helm, once (cached under ~/.cache/moderation)
 	bash helm/tools/install-helm.sh
-	$(BIN)/python -c 'from moderation.devkafka import ensure_runtime; r, f = ensure_runtime(); print(("fetched " if f else "cached ") + str(r.root))'
+	$(BIN)/python -c 'from moderation_dev.devkafka import ensure_runtime; r, f = ensure_runtime(); print(("fetched " if f else "cached ") + str(r.root))'
 
 .PHONY: os-packages
 os-packages: ## Install Debian's chromium, chromium-driver and postgresql for the console tests (skips what is present)

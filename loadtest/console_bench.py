@@ -29,16 +29,16 @@ from sqlalchemy import create_engine, make_url, text
 from moderation.console.accounts import add_token, add_user
 from moderation.console.app import build_app
 from moderation.console.db import make_engine, migrate, sessions
-from moderation.console.devpostgres import local_postgres
 from moderation.console.ingest import IngestStats, run_ingest
 from moderation.console.models import Role
 from moderation.console.samples import sample_task
 from moderation.console.settings import ConsoleSettings
 from moderation.console.state import ConsoleState
 from moderation.console.tasks import store_tasks
-from moderation.devkafka import free_port, local_kafka
 from moderation.policy.book import PolicyBook
 from moderation_contracts import dump_payload
+from moderation_dev.devkafka import free_port, local_kafka
+from moderation_dev.devpostgres import local_postgres
 
 TENANTS = ("acme", "globex", "initech", "umbrella", "hooli")
 BATCH = 1000

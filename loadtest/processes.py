@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from moderation.devkafka import free_port
 from moderation.settings import TopicNames
+from moderation_dev.devkafka import free_port
 
 API_KEY = "sk-loadtest-not-a-real-key"
 

@@ -24,9 +24,9 @@ from loadtest.resources import FootprintSampler
 from loadtest.reviewer import Reviewer
 from loadtest.scenarios import Scenario, Shape
 from loadtest.traffic import Item, TrafficSpec, generate
-from moderation.devkafka import local_kafka
 from moderation.settings import TopicNames
 from moderation.telemetry.records import read_records
+from moderation_dev.devkafka import local_kafka
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from loadtest.chaos.report import failed, header, row, table
 from loadtest.chaos.run import ChaosConfig, one_run
 from loadtest.cli import env_setting
 from loadtest.traffic import parse_mix
-from moderation.demo.progress import ProgressLine
+from moderation.progress import ProgressLine
 
 
 def _positive_int(text: str) -> int:

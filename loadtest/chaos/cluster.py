@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from loadtest import processes
-from moderation.devkafka import (
+from moderation_dev.devkafka import (
     BrokerSpec,
     ensure_runtime,
     free_port,

@@ -28,9 +28,9 @@ from loadtest.chaos.cluster import now_ms
 from loadtest.chaos.ledger import Ledger
 from loadtest.chaos.partitioner import librdkafka_partition
 from loadtest.traffic import Item
-from moderation.demo.reviewer import answer
 from moderation.settings import TopicNames
 from moderation_contracts import ContractError, HumanReviewTask, dump_payload, parse_payload
+from moderation_dev.demo.reviewer import answer
 
 REVIEWER_ID = "chaos-reviewer"
 RETRY_S = 1.0

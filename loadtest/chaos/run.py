@@ -29,8 +29,8 @@ from loadtest.chaos.ledger import Faults, Ledger, Stage, figures
 from loadtest.chaos.observer import Observer, publish
 from loadtest.chaos.partitioner import PARTITIONERS
 from loadtest.traffic import Route, TrafficSpec, generate
-from moderation.devkafka import free_port
 from moderation.settings import TopicNames
+from moderation_dev.devkafka import free_port
 
 READY_TIMEOUT_S = 150.0
 """A restarted worker is ready once the group has dropped the killed member (session timeout)

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
 from collections.abc import Sequence
 from importlib import metadata
 
-from moderation.cli_errors import explain
+from moderation.cli_errors import DEV_TOOLS_MISSING, USAGE, explain
 
-# (where the command hangs, module with a ``register`` function)
+# Modules with a ``register`` function, in the order ``--help`` lists their commands.
 _TOP_LEVEL: tuple[str, ...] = (
     "moderation.worker.cli",
     "moderation.telemetry.cli",
-    "moderation.demo.cli",
+    "moderation_dev.demo.cli",  # development tools: see _DEV_PACKAGE
     "moderation.deadletter.cli",
     "moderation.evaluation.cli",
     "moderation.rollout.cli",
@@ -26,7 +27,36 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.statements.cli",
     "moderation.appeals.cli",
 )
-_DEV_TOOLS = ("moderation.devkafka.cli", "moderation.simulator.cli", "moderation.demo.tryout")
+_DEV_TOOLS = (
+    "moderation_dev.devkafka.cli",
+    "moderation_dev.simulator.cli",
+    "moderation_dev.demo.tryout",
+)
+_DEV_PACKAGE = "moderation_dev"
+"""The development tools (``devtools/``, distribution ``moderation-devtools``): not in the
+runtime wheel or image. Without them ``moderation demo`` and ``moderation dev ...`` exit 2 with
+:data:`~moderation.cli_errors.DEV_TOOLS_MISSING`."""
+
+
+def _dev_tools_installed() -> bool:
+    return importlib.util.find_spec(_DEV_PACKAGE) is not None
+
+
+def _dev_tools_missing(_args: argparse.Namespace) -> int:
+    print(DEV_TOOLS_MISSING, file=sys.stderr)
+    return USAGE
+
+
+def _placeholder(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_: str
+) -> None:
+    """``name`` without the development tools: any arguments, one line, exit 2."""
+    # No option prefix: every word (``--limit``, ``--help``) is taken as an argument.
+    parser = commands.add_parser(
+        name, help=f"{help_} (needs the development tools)", prefix_chars="\0", add_help=False
+    )
+    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.set_defaults(handler=_dev_tools_missing)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,8 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    dev_installed = _dev_tools_installed()
     for module in _TOP_LEVEL:
+        if module.startswith(_DEV_PACKAGE) and not dev_installed:
+            _placeholder(commands, "demo", "run the pipeline end to end on the sample corpus")
+            continue
         importlib.import_module(module).register(commands)
+    if not dev_installed:
+        _placeholder(commands, "dev", "local development tools")
+        return parser
     dev = commands.add_parser(
         "dev",
         help="local development tools (Kafka broker, simulated Anthropic API)",

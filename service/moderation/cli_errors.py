@@ -19,6 +19,10 @@ from pydantic_settings import BaseSettings
 
 USAGE = 2
 RUNTIME = 1
+DEV_TOOLS_MISSING = (
+    "error: the development tools are not installed (package moderation-devtools, folder "
+    "devtools/); in a source checkout run `make install`"
+)
 KAFKA_UP_HINT = "start a local broker with `.venv/bin/moderation dev kafka up`"
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 _SECRET_WORDS = ("KEY", "PASSWORD", "SECRET", "TOKEN")
@@ -173,6 +177,8 @@ def explain(error: BaseException) -> Explained | None:
         return explain_validation(error)
     if _is_kafka_unreachable(error):
         return Explained(RUNTIME, f"error: {kafka_unreachable(bootstrap_servers())}")
+    if isinstance(error, ModuleNotFoundError) and (error.name or "").startswith("moderation_dev"):
+        return Explained(USAGE, DEV_TOOLS_MISSING)  # e.g. `moderation eval --simulate`
     if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
         return Explained(USAGE, f"error: address already in use: {error.strerror}")
     return None

@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from moderation.llm.classify import Judgement, JudgementKind
+from moderation.llm.judge import Judgement, JudgementKind
 from moderation.policy import FailMode, Policy
 from moderation_contracts import CategoryScore, EscalationReason, Priority, Severity, Tier
 

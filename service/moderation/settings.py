@@ -7,6 +7,7 @@ standard names: ``KAFKA_BOOTSTRAP_SERVERS``, ``ANTHROPIC_API_KEY``, ``ANTHROPIC_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -23,6 +24,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from moderation.levers import BatchSettings, CanarySettings, ShadowSettings, VerdictCacheSettings
 from moderation.pricing import ModelPrice, PriceTable, UnknownModelError
 from moderation_contracts import topics as contract_topics
 
@@ -142,15 +144,20 @@ class PriceOverride(BaseModel):
         )
 
 
+_MODEL = "model id (priced in service/moderation/pricing/prices.yaml)"
+_IN_FLIGHT = "items processed concurrently by this stage in one worker"
+_MAX_TOKENS = "output token limit per call (terse structured output)"
+
+
 class ModelTier(BaseModel):
     """One LLM tier: which model, how much work in flight, how long a call may take."""
 
-    model: str
+    model: str = Field(description=_MODEL)
     price: PriceOverride | None = Field(
         default=None,
         description="for a model the price table lacks: __PRICE__INPUT, __PRICE__OUTPUT (USD/Mtok)",
     )
-    max_in_flight: int = Field(default=64, ge=1, le=4096)
+    max_in_flight: int = Field(default=64, ge=1, le=4096, description=_IN_FLIGHT)
     max_tokens: int = Field(
         default=512, ge=64, description="output token limit per call, extended thinking included"
     )
@@ -170,7 +177,7 @@ class ModelTier(BaseModel):
     backoff_base_s: float = Field(
         default=0.5, gt=0, description="first backoff without retry-after"
     )
-    backoff_max_s: float = Field(default=8.0, gt=0)
+    backoff_max_s: float = Field(default=8.0, gt=0, description="longest backoff between retries")
     circuit_failure_threshold: int = Field(
         default=5, ge=1, description="consecutive failed calls that open the model's circuit"
     )
@@ -184,19 +191,19 @@ class ModelTier(BaseModel):
 
 
 class TriageTier(ModelTier):
-    model: str = "claude-haiku-4-5"
-    max_in_flight: int = Field(default=128, ge=1, le=4096)
-    max_tokens: int = Field(default=400, ge=64)
+    model: str = Field(default="claude-haiku-4-5", description=_MODEL)
+    max_in_flight: int = Field(default=128, ge=1, le=4096, description=_IN_FLIGHT)
+    max_tokens: int = Field(default=400, ge=64, description=_MAX_TOKENS)
 
 
 class ReviewTier(ModelTier):
-    model: str = "claude-sonnet-4-6"
-    max_in_flight: int = Field(default=32, ge=1, le=4096)
-    max_tokens: int = Field(default=800, ge=64)
+    model: str = Field(default="claude-sonnet-4-6", description=_MODEL)
+    max_in_flight: int = Field(default=32, ge=1, le=4096, description=_IN_FLIGHT)
+    max_tokens: int = Field(default=800, ge=64, description=_MAX_TOKENS)
 
 
 class FinalizeTier(BaseModel):
-    max_in_flight: int = Field(default=64, ge=1, le=4096)
+    max_in_flight: int = Field(default=64, ge=1, le=4096, description=_IN_FLIGHT)
     park_max_age_s: float = Field(
         default=86400.0,
         gt=0,
@@ -210,7 +217,7 @@ class FinalizeTier(BaseModel):
 
 
 class AppealTier(BaseModel):
-    max_in_flight: int = Field(default=64, ge=1, le=4096)
+    max_in_flight: int = Field(default=64, ge=1, le=4096, description=_IN_FLIGHT)
     decision_deadline_h: float = Field(
         default=72.0, gt=0, description="review deadline of an appeal task (without undue delay)"
     )
@@ -341,6 +348,11 @@ class Settings(BaseSettings):
     rebalance_timeout_s: float = Field(
         default=90.0, gt=0, description="must exceed item_deadline_s so in-flight work can finish"
     )
+    # The speed, cost and rollout levers (moderation/levers.py).
+    verdict_cache: VerdictCacheSettings = VerdictCacheSettings()
+    batch: BatchSettings = BatchSettings()
+    shadow: ShadowSettings = ShadowSettings()
+    canary: CanarySettings = CanarySettings()
 
     @field_validator("stages", mode="before")
     @classmethod
@@ -441,3 +453,38 @@ def settings_problems(error: ValidationError) -> list[str]:
         message = str(problem["msg"]).removeprefix("Value error, ")
         lines.append(f"{where}: {message}" if where else message)
     return lines
+
+
+OTHER_VARIABLES = frozenset({"MODERATION_HOME", "MODERATION_TRACE_FILE"})
+"""``MODERATION_*`` variables read outside :class:`Settings`: the local tools' cache folder and
+the trace file of the ``file`` exporter (telemetry)."""
+
+OTHER_PREFIXES = ("MODERATION_CONSOLE_",)
+"""Prefixes of other processes' settings roots (the review console's)."""
+
+
+def known_variables(model: type[BaseModel] = Settings, prefix: str = "MODERATION_") -> set[str]:
+    """Every ``MODERATION_*`` variable ``model`` reads (nested groups with ``__``)."""
+    names: set[str] = set()
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            names |= known_variables(annotation, f"{prefix}{name.upper()}__")
+            continue
+        alias = info.validation_alias
+        choices = alias.choices if isinstance(alias, AliasChoices) else ()
+        names |= {choice for choice in choices if isinstance(choice, str)}
+        names.add(f"{prefix}{name.upper()}")
+    return names
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """``MODERATION_*`` variables in ``environ`` that nothing reads (a typo or a stale name)."""
+    known = known_variables() | OTHER_VARIABLES
+    return sorted(
+        name
+        for name in environ
+        if name.startswith("MODERATION_")
+        and name not in known
+        and not name.startswith(OTHER_PREFIXES)
+    )

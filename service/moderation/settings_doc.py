@@ -20,15 +20,6 @@ from moderation.settings import Settings
 START = "<!-- settings:start -->"
 END = "<!-- settings:end -->"
 
-_FALLBACK = {
-    "model": "model id (priced in service/moderation/pricing/prices.yaml)",
-    "max_in_flight": "items processed concurrently by this stage in one worker",
-    "max_tokens": "output token limit per call (terse structured output)",
-    "backoff_max_s": "longest backoff between retries",
-    "enabled": "turn this feature on or off",
-    "poll_interval_s": "how often a submitted batch is polled",
-}
-
 
 def _variable(prefix: str, name: str, info: FieldInfo) -> str:
     alias = info.validation_alias
@@ -54,25 +45,13 @@ def rows(model: type[BaseModel] = Settings, prefix: str = "MODERATION_") -> Iter
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             yield from rows(annotation, f"{prefix}{name.upper()}__")
             continue
-        text = (info.description or _FALLBACK.get(name, "")).replace("|", "\\|")
+        text = (info.description or "").replace("|", "\\|")
         yield f"| `{_variable(prefix, name, info)}` | `{_default(info.default)}` | {text} |"
-
-
-def _sections() -> Iterator[str]:
-    from moderation.batch.settings import BatchSettings
-    from moderation.cache.settings import VerdictCacheSettings
-    from moderation.rollout.settings import CanarySettings, ShadowSettings
-
-    yield from rows()
-    yield from rows(VerdictCacheSettings, "MODERATION_VERDICT_CACHE__")
-    yield from rows(BatchSettings, "MODERATION_BATCH__")
-    yield from rows(ShadowSettings, "MODERATION_SHADOW__")
-    yield from rows(CanarySettings, "MODERATION_CANARY__")
 
 
 def table() -> str:
     header = "| variable | default | meaning |\n|---|---|---|"
-    return "\n".join([header, *_sections()])
+    return "\n".join([header, *rows()])
 
 
 def _section(text: str) -> str:

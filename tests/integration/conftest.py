@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from moderation.devkafka import free_port, local_kafka
+from moderation_dev.devkafka import free_port, local_kafka
 
 if TYPE_CHECKING:
-    from pipeline_harness import Pipeline
+    from tests.integration.pipeline_harness import Pipeline
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +45,7 @@ def unique_name() -> Callable[[str], str]:
 @pytest.fixture(scope="session")
 def sim_url() -> Iterator[str]:
     """The simulated Anthropic API (instant profile) as a real HTTP server, for the session."""
-    from pipeline_harness import sim_api
+    from tests.integration.pipeline_harness import sim_api
 
     with sim_api("--profile", "instant", "--retry-after", "0.2") as api:
         yield api.base_url
@@ -56,7 +56,7 @@ def pipeline(
     kafka_bootstrap: str, sim_url: str, tmp_path: Path, unique_name: Callable[[str], str]
 ) -> Iterator[Pipeline]:
     """Worker environment with this test's own topics and group; stops its workers after."""
-    from pipeline_harness import Pipeline, topic_names
+    from tests.integration.pipeline_harness import Pipeline, topic_names
 
     suffix = unique_name("t").split(".", 1)[1]
     made = Pipeline(

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline_harness import Outcomes
+from tests.integration.pipeline_harness import Outcomes
 
 FIGURES_FILE = Path(__file__).resolve().parents[2] / ".run" / "fault-figures.txt"
 _written_this_session = False

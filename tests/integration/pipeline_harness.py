@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import signal
+import string
 import subprocess
 import sys
 import time
@@ -25,9 +27,15 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from moderation.devkafka import free_port
 from moderation.settings import TopicNames
 from moderation_contracts import HumanDecision, ModerationRequest, dump_payload
+from moderation_dev.devkafka import free_port
+
+
+def text_token(length: int = 8) -> str:
+    """A random marker for item texts. Letters only: the simulated model flags a run of ten
+    digits as personal data, and a hex token (``2400112f``) after a number sometimes made one."""
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(length))
 
 
 def topic_names(suffix: str) -> TopicNames:

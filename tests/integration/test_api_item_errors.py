@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from appeal_harness import AppealRecords, appeal_of, read_appeal_records, removed_decision
-from pipeline_harness import Pipeline, publish
 
 from moderation_contracts import (
     AppealDecision,
@@ -27,6 +25,13 @@ from moderation_contracts import (
 )
 from moderation_contracts import examples as ex
 from moderation_contracts.examples import appeal_examples
+from tests.integration.appeal_harness import (
+    AppealRecords,
+    appeal_of,
+    read_appeal_records,
+    removed_decision,
+)
+from tests.integration.pipeline_harness import Pipeline, publish
 
 pytestmark = pytest.mark.integration
 

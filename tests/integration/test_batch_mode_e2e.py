@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.request
-import uuid
-
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 from moderation.pricing import PriceTable, TokenUsage
+from tests.integration.pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    collect,
+    publish,
+    request,
+    text_token,
+)
 
 BATCH_ENV = {
     "MODERATION_BATCH__ENABLED": "true",
@@ -24,7 +29,7 @@ def _batches_created(sim_url: str) -> int:
 
 
 async def test_batch_mode_delivers_every_decision_at_half_price(pipeline: Pipeline) -> None:
-    token = uuid.uuid4().hex[:8]
+    token = text_token()
     items = {f"clean-{n}": f"Nice picture number {n} {token}" for n in range(12)}
     items["review"] = f"[[sim: haiku=flag:harassment:medium; sonnet=allow]] meh {token}"
     items["human"] = f"[[sim: all=flag:violence:high]] threat {token}"

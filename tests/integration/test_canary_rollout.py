@@ -6,9 +6,8 @@ import asyncio
 import uuid
 from pathlib import Path
 
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
-
 from moderation.rollout.sampling import in_share
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 CANDIDATE = """\
 id: haiku-next

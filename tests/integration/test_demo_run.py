@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from moderation.demo.corpus import load_corpus, subset
-from moderation.demo.orchestration import DemoConfig, run_demo
-from moderation.demo.processes import simulated_api
-from moderation.demo.routes import GUARANTEED, DemoRoute
-from moderation.demo.summary import render, summarize
 from moderation.telemetry.records import read_records
+from moderation_dev.demo.corpus import load_corpus, subset
+from moderation_dev.demo.orchestration import DemoConfig, run_demo
+from moderation_dev.demo.processes import simulated_api
+from moderation_dev.demo.routes import GUARANTEED, DemoRoute
+from moderation_dev.demo.summary import render, summarize
 
 pytestmark = pytest.mark.integration
 

@@ -7,10 +7,17 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from faults_figures import figures, report
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request, sim_api
 
 from moderation_contracts import ModerationRequest
+from tests.integration.faults_figures import figures, report
+from tests.integration.pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    collect,
+    publish,
+    request,
+    sim_api,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 

@@ -16,10 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from faults_figures import figures, report
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request, topic_names
 
-from moderation.devkafka import (
+from moderation_contracts import ModerationRequest
+from moderation_dev.devkafka import (
     BrokerSpec,
     ensure_runtime,
     free_port,
@@ -27,7 +26,15 @@ from moderation.devkafka import (
     start_broker,
     stop_broker,
 )
-from moderation_contracts import ModerationRequest
+from tests.integration.faults_figures import figures, report
+from tests.integration.pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    collect,
+    publish,
+    request,
+    topic_names,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 

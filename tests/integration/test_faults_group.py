@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from faults_figures import figures, report
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+
+from tests.integration.faults_figures import figures, report
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from faults_figures import figures, report
-from pipeline_harness import Outcomes, Pipeline, collect, request
 
 from moderation_contracts import dump_payload
+from tests.integration.faults_figures import figures, report
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, request
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 

@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from pipeline_harness import Outcomes, Pipeline, Worker, collect, publish
 
 from moderation_contracts import (
     CategoryScore,
@@ -25,6 +24,7 @@ from moderation_contracts import (
     Severity,
     dump_payload,
 )
+from tests.integration.pipeline_harness import Outcomes, Pipeline, Worker, collect, publish
 
 pytestmark = pytest.mark.integration
 

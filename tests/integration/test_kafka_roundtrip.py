@@ -9,8 +9,8 @@ from collections.abc import Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from moderation.devkafka.probe import kafka_answers, parse_bootstrap
-from moderation.devkafka.smoke import run_smoke
+from moderation_dev.devkafka.probe import kafka_answers, parse_bootstrap
+from moderation_dev.devkafka.smoke import run_smoke
 
 
 async def test_aiokafka_produce_then_consume(

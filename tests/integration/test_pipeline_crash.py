@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 
 async def test_sigkill_while_an_earlier_offset_is_slow_skips_nothing(pipeline: Pipeline) -> None:
@@ -76,7 +76,7 @@ async def test_two_workers_share_partitions_and_survive_one_dying(pipeline: Pipe
 
 async def _until_both_assigned(*workers: object) -> None:
     """Both members hold some of the partitions (the group really is shared)."""
-    from pipeline_harness import Worker
+    from tests.integration.pipeline_harness import Worker
 
     pattern = re.compile(r'"ready":\s*true')
     for _ in range(120):

@@ -6,7 +6,7 @@ import asyncio
 import base64
 import json
 
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 ROUTES = {
     # content_id: (text, expected final status, decided_by)

@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from pipeline_harness import Pipeline, Worker, collect, publish, request
+
+from tests.integration.pipeline_harness import Pipeline, Worker, collect, publish, request
 
 pytestmark = pytest.mark.integration
 

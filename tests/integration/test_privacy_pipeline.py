@@ -8,7 +8,8 @@ import signal
 from pathlib import Path
 
 import pytest
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 pytestmark = pytest.mark.integration
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.devkafka import free_port
+from moderation_dev.devkafka import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNABLE = re.compile(r"^```sh runnable\n(.*?)^```", flags=re.DOTALL | re.MULTILINE)

@@ -19,11 +19,18 @@ from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request, topic_names
 
 from moderation.evaluation.datasets import BUNDLED, load
 from moderation.policy import PolicyBook
 from moderation_contracts import ShadowComparison, parse_payload
+from tests.integration.pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    collect,
+    publish,
+    request,
+    topic_names,
+)
 
 CANDIDATE = """\
 id: candidate

@@ -12,7 +12,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request, sim_api, topic_names
+
+from tests.integration.pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    collect,
+    publish,
+    request,
+    sim_api,
+    topic_names,
+)
 
 FIRST, SECOND = 12, 8
 

@@ -17,22 +17,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from pipeline_harness import (
+from prometheus_client.parser import text_string_to_metric_families
+from prometheus_client.samples import Sample
+
+from moderation.telemetry.records import JsonAttribute, SpanRecord, read_records
+from moderation.telemetry.waterfall import render, traces_for
+from tests.integration.pipeline_harness import (
     Outcomes,
     Pipeline,
     Worker,
     collect,
     publish,
     request,
+    text_token,
     topic_names,
 )
-from prometheus_client.parser import text_string_to_metric_families
-from prometheus_client.samples import Sample
 
-from moderation.telemetry.records import JsonAttribute, SpanRecord, read_records
-from moderation.telemetry.waterfall import render, traces_for
-
-MARK = f"quokka-{uuid.uuid4().hex[:12]}"
+MARK = f"quokka-{text_token(12)}"
 """A distinctive word in every item's text: it must never reach a span, the trace file or
 a metric."""
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-import uuid
 
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+from tests.integration.pipeline_harness import (
+    Outcomes,
+    Pipeline,
+    collect,
+    publish,
+    request,
+    text_token,
+)
 
 
 def _calls(decision: dict[str, object]) -> int:
@@ -32,7 +38,7 @@ async def _finals(pipeline: Pipeline, items: dict[str, str]) -> Outcomes:
 async def test_duplicates_cost_nothing_while_the_worker_runs(
     pipeline: Pipeline,
 ) -> None:
-    token = uuid.uuid4().hex[:8]
+    token = text_token()
     clean = f"Lovely walk by the river this morning {token}"
     flagged = f"[[sim: haiku=flag:harassment:medium; sonnet=allow]] you goof {token}"
     worker = await asyncio.to_thread(pipeline.worker().start)
@@ -64,7 +70,7 @@ async def test_duplicates_cost_nothing_while_the_worker_runs(
 
 
 async def test_with_the_cache_off_every_copy_is_judged(pipeline: Pipeline) -> None:
-    text = f"Same words twice {uuid.uuid4().hex[:8]}"
+    text = f"Same words twice {text_token()}"
     await asyncio.to_thread(pipeline.worker(MODERATION_VERDICT_CACHE__ENABLED="false").start)
     first = await _finals(pipeline, {"a": text})
     second = await _finals(pipeline, {"b": text})
@@ -78,7 +84,7 @@ async def test_two_workers_give_copies_the_same_decision(pipeline: Pipeline) -> 
     Each worker caches what it judged itself, in memory: a copy that lands on the other worker
     pays once more. loadtest/README.md has the figures.
     """
-    token = uuid.uuid4().hex[:8]
+    token = text_token()
     texts = {
         f"orig-{n}": f"[[sim: haiku=flag:spam:low]] Holiday photo {n} {token}" for n in range(6)
     }

@@ -10,7 +10,8 @@ import urllib.error
 import urllib.request
 
 import pytest
-from pipeline_harness import Outcomes, Pipeline, collect, publish, request
+
+from tests.integration.pipeline_harness import Outcomes, Pipeline, collect, publish, request
 
 pytestmark = pytest.mark.integration
 

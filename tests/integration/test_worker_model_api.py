@@ -11,9 +11,9 @@ import urllib.error
 import urllib.request
 
 import pytest
-from pipeline_harness import Pipeline
 
-from moderation.devkafka import free_port
+from moderation_dev.devkafka import free_port
+from tests.integration.pipeline_harness import Pipeline
 
 
 def _readyz(port: int) -> tuple[int, dict[str, object]]:

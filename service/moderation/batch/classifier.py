@@ -14,16 +14,16 @@ from dataclasses import dataclass, replace
 
 from opentelemetry.trace import Tracer
 
-from moderation.batch.results import batch_params, judgement_of
+from moderation.batch.results import batch_params
 from moderation.batch.submitter import BatchSubmitter
-from moderation.cache.judge import Judge
-from moderation.llm.classify import Judgement, TierConfig
-from moderation.llm.gateway import CallContext, LlmRequest
-from moderation.policy import Policy
+from moderation.llm.gateway import LlmRequest
+from moderation.llm.judge import Judge, Judgement, JudgeRequest, TierConfig
+from moderation.llm.replies import judgement_of, reply_of
 from moderation.pricing import PriceTable
+from moderation.prompts import InvalidModelOutput
 from moderation.telemetry import Metrics
 from moderation.telemetry.genai import llm_span
-from moderation_contracts import ModerationRequest, TierCost, Verdict
+from moderation_contracts import TierCost
 
 
 @dataclass
@@ -33,7 +33,7 @@ class BatchCounters:
 
 
 class BatchClassifier:
-    """A :class:`~moderation.cache.judge.Judge` backed by a :class:`BatchSubmitter`."""
+    """A :class:`~moderation.llm.judge.Judge` backed by a :class:`BatchSubmitter`."""
 
     def __init__(
         self,
@@ -55,21 +55,12 @@ class BatchClassifier:
     def config(self) -> TierConfig:
         return self._fallback.config
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
-        return self._fallback.build_request(request, policy, triage, reason)
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
+        return self._fallback.build_request(ask)
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
-        call = self.build_request(request, policy, triage, reason)
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        call = self.build_request(ask)
+        context = ask.context
         spent: tuple[TierCost, ...] = ()
         started = time.perf_counter()
         with llm_span(
@@ -87,24 +78,20 @@ class BatchClassifier:
             kind = getattr(result, "type", None)
             if kind == "succeeded":
                 message = result.message
-                span.record_response(message.model, message.id, message.stop_reason, message.usage)
-                judgement, cost = judgement_of(message, self.config, policy, self._prices)
-                if judgement is not None:
+                cost = span.record_response(
+                    message.model, message.id, message.stop_reason, message.usage
+                )
+                reply = reply_of(message, cost, (time.perf_counter() - started) * 1000)
+                spent = (reply.tier_cost(self.config.tier),)
+                try:
+                    judgement = judgement_of(reply, self.config, ask.policy, spent)
+                except InvalidModelOutput:
+                    span.record_error("invalid_output")
+                else:
                     self.counters.judged += 1
-                    return _with_latency(judgement, (time.perf_counter() - started) * 1000)
-                spent = (cost,)
-                span.record_error("invalid_output")
+                    return judgement
             else:
                 span.record_error(f"batch_{kind or 'unanswered'}")
         self.counters.fallbacks += 1
-        answer = await self._fallback.classify(
-            request, policy, context, triage=triage, reason=reason
-        )
+        answer = await self._fallback.classify(ask)
         return replace(answer, costs=spent + answer.costs)
-
-
-def _with_latency(judgement: Judgement, latency_ms: float) -> Judgement:
-    if judgement.verdict is None:
-        return judgement
-    verdict = judgement.verdict.model_copy(update={"latency_ms": round(latency_ms, 3)})
-    return replace(judgement, verdict=verdict)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from moderation.batch.results import custom_id
-from moderation.batch.settings import BatchSettings
+from moderation.levers import BatchSettings
 
 _log = logging.getLogger(__name__)
 

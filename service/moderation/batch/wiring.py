@@ -6,9 +6,9 @@ import anthropic
 from opentelemetry.trace import Tracer
 
 from moderation.batch.classifier import BatchClassifier
-from moderation.batch.settings import BatchSettings
 from moderation.batch.submitter import BatchSubmitter
-from moderation.cache.judge import Judge
+from moderation.levers import BatchSettings
+from moderation.llm.judge import Judge
 from moderation.telemetry import Metrics
 
 

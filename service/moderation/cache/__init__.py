@@ -1,20 +1,16 @@
 """The verdict cache: identical content under the same policy is judged once.
 
 ``CachingClassifier(inner, store)`` wraps a tier's classifier; ``verdict_key`` is the pure key
-function; ``VerdictCacheSettings`` reads ``MODERATION_VERDICT_CACHE__*``.
+function; its settings (``MODERATION_VERDICT_CACHE__*``) are ``Settings.verdict_cache``.
 """
 
-from moderation.cache.judge import Judge
 from moderation.cache.keys import cacheable, user_turn, verdict_key
-from moderation.cache.settings import VerdictCacheSettings
 from moderation.cache.store import VerdictStore
 from moderation.cache.verdicts import CacheCounters, CachingClassifier, reused
 
 __all__ = [
     "CacheCounters",
     "CachingClassifier",
-    "Judge",
-    "VerdictCacheSettings",
     "VerdictStore",
     "cacheable",
     "reused",

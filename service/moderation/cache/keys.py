@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from moderation.llm.classify import TierConfig
+from moderation.llm.judge import TierConfig
 from moderation.policy import Policy
 from moderation.prompts import review_messages, triage_messages
 from moderation_contracts import ModerationRequest, Tier, Verdict

@@ -15,13 +15,12 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from moderation.cache.judge import Judge
 from moderation.cache.keys import cacheable, user_turn, verdict_key
 from moderation.cache.store import VerdictStore
-from moderation.llm.classify import Judgement, JudgementKind, TierConfig
-from moderation.llm.gateway import CallContext, LlmRequest
+from moderation.llm.gateway import LlmRequest
+from moderation.llm.judge import Judge, Judgement, JudgementKind, JudgeRequest, TierConfig
 from moderation.policy import Policy
-from moderation_contracts import ModerationRequest, Verdict
+from moderation_contracts import Verdict
 
 _log = logging.getLogger(__name__)
 
@@ -79,27 +78,15 @@ class CachingClassifier:
     def config(self) -> TierConfig:
         return self._inner.config
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
-        return self._inner.build_request(request, policy, triage, reason)
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
+        return self._inner.build_request(ask)
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
-        if not cacheable(request):
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        if not cacheable(ask.item):
             self.counters.uncacheable += 1
-            return await self._inner.classify(
-                request, policy, context, triage=triage, reason=reason
-            )
-        messages = user_turn(self.config.tier, request, triage, reason)
-        key = verdict_key(self.config, policy, messages, self._fingerprint(policy))
+            return await self._inner.classify(ask)
+        messages = user_turn(self.config.tier, ask.item, ask.triage, ask.reason)
+        key = verdict_key(self.config, ask.policy, messages, self._fingerprint(ask.policy))
         cached = self._store.get(key)
         if cached is not None:
             self.counters.hits += 1
@@ -112,25 +99,15 @@ class CachingClassifier:
                 self.counters.shared += 1
                 return reused(earlier)
         self.counters.misses += 1
-        return await self._judge(key, request, policy, context, triage, reason)
+        return await self._judge(key, ask)
 
-    async def _judge(
-        self,
-        key: str,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        triage: Verdict | None,
-        reason: str,
-    ) -> Judgement:
+    async def _judge(self, key: str, ask: JudgeRequest) -> Judgement:
         future: asyncio.Future[Judgement] = asyncio.get_running_loop().create_future()
         owner = key not in self._pending
         if owner:
             self._pending[key] = future
         try:
-            judgement = await self._inner.classify(
-                request, policy, context, triage=triage, reason=reason
-            )
+            judgement = await self._inner.classify(ask)
         except BaseException:
             if owner:
                 future.cancel()  # waiters make their own call

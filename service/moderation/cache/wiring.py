@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from moderation.cache.judge import Judge
-from moderation.cache.settings import VerdictCacheSettings
 from moderation.cache.store import VerdictStore
 from moderation.cache.verdicts import CachingClassifier
+from moderation.levers import VerdictCacheSettings
+from moderation.llm.judge import Judge
 from moderation.telemetry import Metrics
 
 _log = logging.getLogger(__name__)

@@ -10,6 +10,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -72,11 +73,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     token.set_defaults(handler=run_add_token)
 
 
-def _settings() -> object:
+def _settings(**flags: Any) -> object:
+    """The console's settings: command-line ``flags`` (those given) over the environment."""
     from moderation.console.settings import ConsoleSettings
 
     try:
-        return ConsoleSettings()
+        return ConsoleSettings(
+            **{name: value for name, value in flags.items() if value is not None}
+        )
     except ValidationError as error:
         first = error.errors(include_input=False, include_url=False)[0]
         name = "MODERATION_CONSOLE_" + "__".join(str(p) for p in first["loc"]).upper()
@@ -97,15 +101,11 @@ def _engine() -> object:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    if args.port is not None:
-        os.environ["MODERATION_CONSOLE_PORT"] = str(args.port)
-    if args.host is not None:
-        os.environ["MODERATION_CONSOLE_HOST"] = args.host
     from moderation.console.server import serve
     from moderation.console.settings import ConsoleSettings
-    from moderation.worker.log_privacy import cap_payload_loggers
+    from moderation.log_privacy import cap_payload_loggers
 
-    settings = _settings()
+    settings = _settings(port=args.port, host=args.host)
     if not isinstance(settings, ConsoleSettings):
         return 2
     logging.basicConfig(
@@ -119,13 +119,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_trial_command(args: argparse.Namespace) -> int:
-    if args.port is not None:
-        os.environ["MODERATION_CONSOLE_PORT"] = str(args.port)
-    os.environ.setdefault("MODERATION_CONSOLE_SECURE_COOKIES", "false")  # plain http locally
     from moderation.console.settings import ConsoleSettings
     from moderation.console.trial import run_trial
 
-    settings = _settings()
+    # Plain http locally: cookies without the Secure flag unless the environment says otherwise.
+    plain_http = None if "MODERATION_CONSOLE_SECURE_COOKIES" in os.environ else False
+    settings = _settings(port=args.port, secure_cookies=plain_http)
     if not isinstance(settings, ConsoleSettings):
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

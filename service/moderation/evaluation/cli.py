@@ -187,7 +187,7 @@ async def _evaluate(args: argparse.Namespace, dataset: str) -> int:
     base_url: str | None
     async with AsyncExitStack() as stack:
         if args.simulate:
-            from moderation.simulator.testing import running_simulator
+            from moderation_dev.simulator.testing import running_simulator
 
             sim = await stack.enter_async_context(running_simulator())
             api_key, base_url, is_sim = "sim-key", str(sim.base_url), True
@@ -211,13 +211,13 @@ async def _score(
     base_url: str | None,
     is_sim: bool,
 ) -> int:
-    from moderation.demo.progress import ProgressLine
     from moderation.evaluation import charts
     from moderation.evaluation.answers import AnswerCache
     from moderation.evaluation.datasets import BUNDLED, DatasetFormat, load
     from moderation.evaluation.render import ReportInput, to_json, to_markdown
     from moderation.evaluation.runner import ConfigPath, Progress, run
     from moderation.evaluation.summary import compare, figures
+    from moderation.progress import ProgressLine
 
     paths = [ConfigPath.build(c, api_key, base_url) for c in configs]
     first_policy = paths[0].policies.default

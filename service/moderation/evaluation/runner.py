@@ -16,14 +16,14 @@ from dataclasses import dataclass
 
 from opentelemetry.trace import NoOpTracer
 
-from moderation.cache.judge import Judge
 from moderation.evaluation.answers import Answer, AnswerCache
 from moderation.evaluation.datasets import EvalItem
 from moderation.llm.gateway import CallContext
+from moderation.llm.judge import Judge, JudgeRequest
 from moderation.policy import PolicyBook
 from moderation.rollout.configs import RolloutConfig, build_classifier
 from moderation.routing import Route, route_review, route_triage
-from moderation.stages.common import request_hash
+from moderation.stages.dedupe import request_hash
 from moderation_contracts import Tier
 
 
@@ -58,16 +58,15 @@ async def answer(item: EvalItem, path: ConfigPath) -> Answer:
         return CallContext(stage, request.tenant_id, request.content_id, digest)
 
     started = time.perf_counter()
-    first = await path.triage.classify(request, policy, context("eval-triage"))
+    first = await path.triage.classify(JudgeRequest(request, policy, context("eval-triage")))
     routing = route_triage(first, policy)
     judgements = [first]
     to_review = routing.route is Route.REVIEW
     verdict = first.verdict
     review_kind: str | None = None
     if to_review:
-        second = await path.review.classify(
-            request, policy, context("eval-review"), triage=first.verdict, reason=routing.reason
-        )
+        ask = JudgeRequest(request, policy, context("eval-review"), first.verdict, routing.reason)
+        second = await path.review.classify(ask)
         judgements.append(second)
         routing = route_review(second, policy)
         review_kind = second.kind.value

@@ -11,23 +11,22 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from moderation.errors import ItemRejected, TierUnavailable
-from moderation.llm.gateway import CallContext, LlmReply, LlmRequest, ModelGateway
+from moderation.llm.gateway import LlmRequest, ModelGateway
+from moderation.llm.judge import Judgement, JudgementKind, JudgeRequest, TierConfig
+from moderation.llm.replies import judgement_of
 from moderation.policy import Policy
 from moderation.prompts import (
     InvalidModelOutput,
     PromptTier,
-    parse_verdict_output,
     review_messages,
     system_blocks,
     triage_messages,
     verdict_tool,
 )
-from moderation_contracts import ModerationRequest, Tier, TierCost, Verdict
+from moderation_contracts import Tier, TierCost
 
 _log = logging.getLogger(__name__)
 
@@ -36,53 +35,12 @@ OUTPUT_ATTEMPTS = 2
 _MAX_PREFIXES = 256  # the first answer and one retry when it does not validate
 
 
-class JudgementKind(StrEnum):
-    JUDGED = "judged"
-    REFUSED = "refused"
-    INVALID = "invalid"
-    UNAVAILABLE = "unavailable"
-    REJECTED = "rejected"
-    """The API refused this item (e.g. an image it cannot fetch); escalate, never allow."""
-
-
-@dataclass(frozen=True)
-class Judgement:
-    kind: JudgementKind
-    costs: tuple[TierCost, ...]
-    verdict: Verdict | None = None
-    detail: str = ""
-    model: str = ""
-    config_id: str = ""  # the configuration that judged (canary rollouts); "" when unnamed
-
-
-@dataclass(frozen=True)
-class TierConfig:
-    tier: Tier
-    model: str
-    max_tokens: int
-    thinking_budget: int = 0
-    config_id: str = ""
-
-
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
 def without_quotes(problem: str) -> str:
     """A validation message minus quoted values: model output may echo the content."""
     return _QUOTED.sub("'...'", problem)
-
-
-def tier_cost(tier: Tier, reply: LlmReply) -> TierCost:
-    return TierCost(
-        tier=tier,
-        model=reply.model,
-        calls=1,
-        input_tokens=reply.usage.input_tokens,
-        output_tokens=reply.usage.output_tokens,
-        cache_read_input_tokens=reply.usage.cache_read_tokens,
-        cache_write_input_tokens=reply.usage.cache_write_tokens,
-        cost_usd=float(reply.cost.total_usd),
-    )
 
 
 class Classifier:
@@ -106,14 +64,12 @@ class Classifier:
             self._prefixes[id(policy)] = cached
         return cached[1], cached[2]
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
-        system, tools = self._prefix(policy)
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
+        system, tools = self._prefix(ask.policy)
         if self.config.tier is Tier.HAIKU:
-            messages = triage_messages(request)
+            messages = triage_messages(ask.item)
         else:
-            messages = review_messages(request, triage, reason)
+            messages = review_messages(ask.item, ask.triage, ask.reason)
         thinking = self.config.thinking_budget
         return LlmRequest(
             model=self.config.model,
@@ -127,21 +83,13 @@ class Classifier:
             thinking_budget=thinking,
         )
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
-        call = self.build_request(request, policy, triage, reason)
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        call = self.build_request(ask)
         costs: list[TierCost] = []
         problem = ""
         for _attempt in range(OUTPUT_ATTEMPTS):
             try:
-                reply = await self._gateway.create(call, context)
+                reply = await self._gateway.create(call, ask.context)
             except TierUnavailable as error:
                 return Judgement(
                     JudgementKind.UNAVAILABLE,
@@ -154,47 +102,17 @@ class Classifier:
                 return Judgement(
                     JudgementKind.REJECTED, tuple(costs), detail=str(error), model=call.model
                 )
-            costs.append(tier_cost(self.config.tier, reply))
-            if reply.stop_reason == "refusal":
-                detail = f"refused ({reply.refusal_category or 'no category given'})"
-                return Judgement(
-                    JudgementKind.REFUSED,
-                    tuple(costs),
-                    detail=detail,
-                    model=reply.model,
-                    config_id=self.config.config_id,
-                )
+            costs.append(reply.tier_cost(self.config.tier))
             try:
-                output = parse_verdict_output(reply.tool_input, policy)
+                return judgement_of(reply, self.config, ask.policy, tuple(costs))
             except InvalidModelOutput as error:
                 problem = str(error)
                 _log.warning(
                     "%s output failed validation for %s (%s)",
                     reply.model,
-                    context.content_id,
+                    ask.context.content_id,
                     without_quotes(problem)[:200],
                 )
-                continue
-            verdict = Verdict(
-                tier=self.config.tier,
-                model=reply.model,
-                policy_id=policy.policy_id,
-                policy_version=policy.version,
-                categories=output.categories,
-                flagged=policy.is_flagged(output.categories),
-                rationale=output.rationale,
-                stop_reason=reply.stop_reason,
-                latency_ms=round(reply.latency_ms, 3),
-                response_id=reply.response_id,
-                config_id=self.config.config_id or None,
-            )
-            return Judgement(
-                JudgementKind.JUDGED,
-                tuple(costs),
-                verdict=verdict,
-                model=reply.model,
-                config_id=self.config.config_id,
-            )
         return Judgement(
             JudgementKind.INVALID,
             tuple(costs),

@@ -41,8 +41,10 @@ from moderation.errors import (
 )
 from moderation.llm.circuit import CircuitBreaker, CircuitConfig, CircuitState
 from moderation.llm.ratelimit import AdaptiveLimiter, Demand, RateLimitWait, estimate_input_tokens
+from moderation.llm.replies import LlmReply, reply_of
 from moderation.llm.retry import RetryPolicy, is_retryable_status, retry_after_s
-from moderation.pricing import Cost, PriceTable, TokenUsage
+from moderation.log_privacy import cap_payload_loggers
+from moderation.pricing import PriceTable
 from moderation.settings import ModelTier
 from moderation.telemetry import Metrics
 from moderation.telemetry.genai import llm_span
@@ -77,18 +79,6 @@ class LlmRequest:
         if self.thinking_budget:
             body["thinking"] = {"type": "enabled", "budget_tokens": self.thinking_budget}
         return body
-
-
-@dataclass(frozen=True)
-class LlmReply:
-    model: str
-    response_id: str
-    stop_reason: str | None
-    tool_input: object | None
-    usage: TokenUsage
-    cost: Cost
-    latency_ms: float
-    refusal_category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +130,7 @@ def build_client(
 
     Keep ``max_retries=0`` for a client used by :class:`ModelGateway`: the gateway retries.
     """
-    keep_content_out_of_sdk_logs()
+    cap_payload_loggers()  # at DEBUG the SDK would log request bodies (the content)
     return anthropic.AsyncAnthropic(
         api_key=api_key,
         base_url=base_url,
@@ -148,23 +138,6 @@ def build_client(
         max_retries=max_retries,
         open_telemetry=False,
     )
-
-
-SDK_LOGGERS = ("anthropic", "httpx2", "httpx", "httpcore")
-
-
-def keep_content_out_of_sdk_logs() -> None:
-    """Pin the SDK's and HTTP client's loggers at INFO or above (their current level if higher).
-
-    At DEBUG the SDK logs every request's options, message bodies (the moderated content)
-    included; a worker run with ``MODERATION_LOG_LEVEL=debug`` (or ``ANTHROPIC_LOG=debug``) must
-    still keep content out of its logs. The level is set on the logger itself, so lowering the
-    root logger later does not reach them; it is never lowered, so a worker at ``warn`` does not
-    log a line per HTTP request.
-    """
-    for name in SDK_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(max(logging.INFO, logger.getEffectiveLevel()))
 
 
 @dataclass
@@ -245,13 +218,8 @@ class ModelGateway:
             cost = call.record_response(
                 message.model, message.id, message.stop_reason, message.usage
             )
-        latency_ms = (time.perf_counter() - started) * 1000
-        tool_input = next(
-            (block.input for block in message.content if block.type == "tool_use"), None
-        )
-        details = getattr(message, "stop_details", None)
-        usage = TokenUsage.of(message.usage)
-        category = getattr(details, "category", None)
+        reply = reply_of(message, cost, (time.perf_counter() - started) * 1000)
+        usage, category = reply.usage, reply.refusal_category
         if message.stop_reason == "refusal" and self._metrics is not None:
             self._metrics.refusal(request.model, context.stage, category)
         # One line per call, numbers and labels only: the request and the answer stay out.
@@ -266,20 +234,11 @@ class ModelGateway:
             usage.output_tokens,
             usage.cache_read_tokens,
             usage.cache_write_tokens,
-            latency_ms,
+            reply.latency_ms,
             attempts,
             message.stop_reason,
         )
-        return LlmReply(
-            model=message.model,
-            response_id=message.id,
-            stop_reason=message.stop_reason,
-            tool_input=tool_input,
-            usage=usage,
-            cost=cost,
-            latency_ms=latency_ms,
-            refusal_category=category,
-        )
+        return reply
 
     async def _call_with_retries(
         self, request: LlmRequest, kwargs: dict[str, Any]

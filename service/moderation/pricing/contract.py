@@ -8,15 +8,16 @@ from moderation_contracts.common import Tier
 from moderation_contracts.cost import COST_DECIMALS, TierCost
 
 
-def tier_cost(tier: Tier, cost: Cost, usage: TokenUsage) -> TierCost:
-    """One call as a ``TierCost`` entry, ready for ``CostBreakdown.add``.
+def tier_cost(tier: Tier, model: str, usage: TokenUsage, cost: Cost) -> TierCost:
+    """One call as a ``TierCost`` entry, ready for ``CostBreakdown.add``: the one builder of the
+    per-tier cost record, for interactive and batch calls alike.
 
-    ``input_tokens`` stays the uncached count, as the contract documents; the model is the
-    priced (canonical) model, so dated snapshots of one model share an entry.
+    ``input_tokens`` stays the uncached count, as the contract documents; ``model`` is the
+    model the API answered with.
     """
     return TierCost(
         tier=tier,
-        model=cost.model,
+        model=model,
         calls=1,
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,

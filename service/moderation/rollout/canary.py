@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from moderation.cache.judge import Judge
-from moderation.llm.classify import Judgement, TierConfig
-from moderation.llm.gateway import CallContext, LlmRequest
+from moderation.levers import CanarySettings, CanaryUnit
+from moderation.llm.gateway import LlmRequest
+from moderation.llm.judge import Judge, Judgement, JudgeRequest, TierConfig
 from moderation.policy import Policy, PolicyBook, PolicyLookup
 from moderation.rollout.sampling import in_share
-from moderation.rollout.settings import CanarySettings, CanaryUnit
-from moderation_contracts import ModerationRequest, Verdict
+from moderation_contracts import ModerationRequest
 
 
 def goes_to_candidate(request: ModerationRequest, settings: CanarySettings) -> bool:
@@ -41,22 +40,11 @@ class CanaryJudge:
     def config(self) -> TierConfig:
         return self._baseline.config
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
-        return self.pick(request).build_request(request, policy, triage, reason)
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
+        return self.pick(ask.item).build_request(ask)
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
-        judge = self.pick(request)
-        return await judge.classify(request, policy, context, triage=triage, reason=reason)
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        return await self.pick(ask.item).classify(ask)
 
 
 @dataclass(frozen=True)

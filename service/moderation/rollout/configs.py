@@ -21,10 +21,11 @@ from opentelemetry.trace import Tracer
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from moderation.errors import ConfigurationError
-from moderation.llm.classify import Classifier, TierConfig
+from moderation.levers import CONFIG_ID_PATTERN
+from moderation.llm.classify import Classifier
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
+from moderation.llm.judge import TierConfig
 from moderation.policy import PolicyBook, PolicyError
-from moderation.rollout.settings import CONFIG_ID_PATTERN
 from moderation.settings import ModelTier, ReviewTier, Settings, TriageTier
 from moderation.telemetry import Metrics
 from moderation_contracts import Tier

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from opentelemetry.metrics import Meter
 
-from moderation.llm.classify import Judgement
+from moderation.llm.judge import Judgement
 from moderation.telemetry.metrics import RunningTotals
 from moderation_contracts import ShadowComparison
 

@@ -14,25 +14,22 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from moderation.cache.judge import Judge
+from moderation.levers import ShadowSettings
 from moderation.llm.circuit import CircuitBreaker, CircuitConfig
-from moderation.llm.classify import Judgement, JudgementKind, TierConfig
 from moderation.llm.gateway import CallContext, LlmRequest
+from moderation.llm.judge import Judge, Judgement, JudgementKind, JudgeRequest, TierConfig
 from moderation.policy import Policy, PolicyBook
 from moderation.rollout.metrics import RolloutMetrics
 from moderation.rollout.sampling import in_share
-from moderation.rollout.settings import ShadowSettings
 from moderation.routing import route_review, route_triage
-from moderation.stages.common import output
+from moderation.stages.outputs import output
 from moderation.streaming.records import Outbound
 from moderation_contracts import (
-    ModerationRequest,
     ShadowComparison,
     ShadowSide,
     ShadowStage,
-    Verdict,
 )
 
 _log = logging.getLogger(__name__)
@@ -126,45 +123,26 @@ class ShadowJudge:
     def in_flight(self) -> int:
         return len(self._tasks)
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
-        return self._production.build_request(request, policy, triage, reason)
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
+        return self._production.build_request(ask)
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
+    async def classify(self, ask: JudgeRequest) -> Judgement:
         started = time.perf_counter()
-        judgement = await self._production.classify(
-            request, policy, context, triage=triage, reason=reason
-        )
-        if in_share(request.content_id, self._settings.share_percent, self._settings.salt):
+        judgement = await self._production.classify(ask)
+        if in_share(ask.item.content_id, self._settings.share_percent, self._settings.salt):
             latency_ms = (time.perf_counter() - started) * 1000
-            ours = Side(judgement.config_id or self._baseline_id, policy, judgement, latency_ms)
-            self._start(request, context, ours, triage, reason)
+            config_id = judgement.config_id or self._baseline_id
+            self._start(ask, Side(config_id, ask.policy, judgement, latency_ms))
         return judgement
 
-    def _start(
-        self,
-        request: ModerationRequest,
-        context: CallContext,
-        production: Side,
-        triage: Verdict | None,
-        reason: str,
-    ) -> None:
+    def _start(self, ask: JudgeRequest, production: Side) -> None:
         if len(self._tasks) >= self._settings.max_in_flight:
             self._skip("budget")
             return
         if not self.circuit.allow():
             self._skip("circuit_open")
             return
-        task = asyncio.create_task(self._shadow(request, context, production, triage, reason))
+        task = asyncio.create_task(self._shadow(ask, production))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -173,14 +151,8 @@ class ShadowJudge:
         if self._metrics is not None:
             self._metrics.skipped(self._stage.value, reason)
 
-    async def _shadow(
-        self,
-        request: ModerationRequest,
-        context: CallContext,
-        production: Side,
-        triage: Verdict | None,
-        reason: str,
-    ) -> None:
+    async def _shadow(self, ask: JudgeRequest, production: Side) -> None:
+        request, context = ask.item, ask.context
         books = self._candidate_policies
         policy = books.for_tenant(request.tenant_id) if books else production.policy
         shadow_context = CallContext(
@@ -192,7 +164,7 @@ class ShadowJudge:
         started = time.perf_counter()
         try:
             judgement = await self._candidate.classify(
-                request, policy, shadow_context, triage=triage, reason=reason
+                replace(ask, policy=policy, context=shadow_context)
             )
         except asyncio.CancelledError:
             self.circuit.abandon()

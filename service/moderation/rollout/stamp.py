@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from moderation.cache.judge import Judge
-from moderation.llm.classify import Judgement, TierConfig
-from moderation.llm.gateway import CallContext, LlmRequest
-from moderation.policy import Policy
+from moderation.llm.gateway import LlmRequest
+from moderation.llm.judge import Judge, Judgement, JudgeRequest, TierConfig
 from moderation.rollout.metrics import RolloutMetrics
-from moderation_contracts import ModerationRequest, Verdict
 
 
 def stamped(judgement: Judgement, config_id: str) -> Judgement:
@@ -35,23 +32,11 @@ class StampedJudge:
     def config(self) -> TierConfig:
         return self._inner.config
 
-    def build_request(
-        self, request: ModerationRequest, policy: Policy, triage: Verdict | None, reason: str
-    ) -> LlmRequest:
-        return self._inner.build_request(request, policy, triage, reason)
+    def build_request(self, ask: JudgeRequest) -> LlmRequest:
+        return self._inner.build_request(ask)
 
-    async def classify(
-        self,
-        request: ModerationRequest,
-        policy: Policy,
-        context: CallContext,
-        *,
-        triage: Verdict | None = None,
-        reason: str = "",
-    ) -> Judgement:
-        judgement = await self._inner.classify(
-            request, policy, context, triage=triage, reason=reason
-        )
+    async def classify(self, ask: JudgeRequest) -> Judgement:
+        judgement = await self._inner.classify(ask)
         judgement = stamped(judgement, self.config_id)
         if self._metrics is not None:
             self._metrics.judged(self._stage, judgement.config_id, judgement)

@@ -1,8 +1,9 @@
 """How the worker puts shadow mode and canary rollouts around a stage's judge.
 
-``Rollout.from_env`` reads ``MODERATION_SHADOW__*`` and ``MODERATION_CANARY__*`` once per worker
-and loads the candidate configurations; ``judge`` wraps a stage's production judge (innermost
-first): the baseline's config id on every judgement, the canary split, then the shadow.
+``Rollout.of`` takes the shadow and canary settings (``MODERATION_SHADOW__*``,
+``MODERATION_CANARY__*``) and loads the candidate configurations; ``judge`` wraps a stage's
+production judge (innermost first): the baseline's config id on every judgement, the canary split,
+then the shadow.
 ``policies`` swaps in the candidate's policy for tenants in a canary share.
 """
 
@@ -14,13 +15,13 @@ from dataclasses import dataclass
 
 from opentelemetry.trace import Tracer
 
-from moderation.cache.judge import Judge
 from moderation.errors import ConfigurationError
+from moderation.levers import CanarySettings, CanaryUnit, ShadowSettings
+from moderation.llm.judge import Judge
 from moderation.policy import PolicyLookup
 from moderation.rollout.canary import CanaryJudge, CanaryPolicyBook
 from moderation.rollout.configs import RolloutConfig, build_classifier, load_config
 from moderation.rollout.metrics import RolloutMetrics
-from moderation.rollout.settings import CanarySettings, CanaryUnit, ShadowSettings
 from moderation.rollout.shadow import Publish, ShadowJudge
 from moderation.rollout.stamp import StampedJudge
 from moderation.settings import Settings
@@ -45,9 +46,9 @@ class Rollout:
     canary_config: RolloutConfig | None = None
 
     @classmethod
-    def from_env(cls, settings: Settings, telemetry: Telemetry, publish: Publish) -> Rollout:
+    def of(cls, settings: Settings, telemetry: Telemetry, publish: Publish) -> Rollout:
         """Read and check the rollout settings; ConfigurationError names the variable."""
-        shadow, canary = ShadowSettings(), CanarySettings()
+        shadow, canary = settings.shadow, settings.canary
         made = cls(
             settings,
             shadow,

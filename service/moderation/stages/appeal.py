@@ -31,13 +31,8 @@ from moderation.policy import Policy, PolicyLookup, UnknownTenant
 from moderation.settings import TopicNames
 from moderation.stages.appeal_intake import STAGE, AppealStore
 from moderation.stages.appeal_rules import answer_problem, bounded, superseding, why_not_heard
-from moderation.stages.common import (
-    Clock,
-    dead_letter,
-    invalid_input,
-    output,
-    utc_clock,
-)
+from moderation.stages.deadletters import dead_letter, invalid_input
+from moderation.stages.outputs import Clock, output, utc_clock
 from moderation.statements.mapping import restricts, statement_for
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (

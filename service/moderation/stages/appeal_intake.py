@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from moderation.settings import TopicNames
-from moderation.stages.common import decision_id_for, invalid_input, output, utc_clock
+from moderation.stages.deadletters import invalid_input
+from moderation.stages.outputs import decision_id_for, output, utc_clock
 from moderation.streaming.keyed_state import KeyedStateStore
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (

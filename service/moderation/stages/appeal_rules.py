@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from moderation.stages.common import current_trace_id, decision_id_for
+from moderation.stages.outputs import current_trace_id, decision_id_for
 from moderation.statements.mapping import restricts
 from moderation_contracts import (
     Appeal,

@@ -36,11 +36,10 @@ from datetime import datetime, timedelta
 
 from moderation.routing import Route, Routing
 from moderation.settings import TopicNames
-from moderation.stages.common import (
+from moderation.stages.deadletters import dead_letter, invalid_input
+from moderation.stages.outputs import (
     Clock,
-    dead_letter,
     decision,
-    invalid_input,
     models_used,
     output,
     review_deadline,

@@ -1,20 +1,14 @@
-"""Stage 2, review: a stronger model (Sonnet by default) re-judges what triage flagged."""
+"""Stage 2, review: a stronger model (Sonnet by default) re-judges what triage flagged or could
+not judge (refused, invalid output, rejected by the API); see the routing table."""
 
 from __future__ import annotations
 
-from moderation.llm.classify import Judgement
+from moderation.llm.judge import Judgement
 from moderation.policy import Policy
 from moderation.routing import Route, route_review
-from moderation.stages.common import (
-    ModelStage,
-    add_costs,
-    admit,
-    decision,
-    human_task,
-    invalid_input,
-    models_used,
-    output,
-)
+from moderation.stages.admission import ModelStage, admit
+from moderation.stages.deadletters import invalid_input
+from moderation.stages.outputs import add_costs, decision, human_task, models_used, output
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation_contracts import (
     ContractError,
@@ -35,13 +29,7 @@ class ReviewStage(ModelStage):
         admitted = admit(inbound, review.request, self.policies, self.seen, self.topics, STAGE)
         if isinstance(admitted, Outcome):
             return admitted
-        judgement = await self.classifier.classify(
-            review.request,
-            admitted.policy,
-            admitted.context,
-            triage=review.triage,
-            reason=review.reason,
-        )
+        judgement = await self.classifier.classify(admitted.ask(review.triage, review.reason))
         return admitted.outcome(self.route(review, admitted.policy, judgement), self.seen)
 
     def route(

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from moderation.llm.classify import Judgement
+from moderation.llm.judge import Judgement
 from moderation.policy import Policy
 from moderation.routing import Route, route_triage
-from moderation.stages.common import (
-    ModelStage,
+from moderation.stages.admission import ModelStage, admit
+from moderation.stages.deadletters import invalid_input
+from moderation.stages.outputs import (
     add_costs,
-    admit,
     current_trace_id,
     decision,
     human_task,
-    invalid_input,
     models_used,
     output,
 )
@@ -40,7 +39,7 @@ class TriageStage(ModelStage):
         admitted = admit(inbound, request, self.policies, self.seen, self.topics, STAGE)
         if isinstance(admitted, Outcome):
             return admitted
-        judgement = await self.classifier.classify(request, admitted.policy, admitted.context)
+        judgement = await self.classifier.classify(admitted.ask())
         return admitted.outcome(self.route(request, admitted.policy, judgement), self.seen)
 
     def route(

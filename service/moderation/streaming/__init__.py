@@ -1,1 +1,2 @@
-"""Kafka plumbing under the stages: in-order acks, a bounded in-flight window, reliable sends."""
+"""Kafka plumbing under the stages: one consumer for every input (the intake), a bounded
+in-flight window per topic, commits in offset order, reliable sends."""

@@ -5,7 +5,9 @@ fetched to :meth:`StageRunner.submit`. For each record the runner
 
 1. waits for a free slot in the in-flight window,
 2. runs the stage handler under a CONSUMER span and a hard deadline (anything the handler raises
-   becomes a dead letter through ``on_failure``: nothing escapes, nothing is dropped),
+   becomes a dead letter through ``on_failure``: nothing escapes, nothing is dropped), except a
+   :class:`~moderation.errors.ConfigurationError` (rejected credentials, billing, permissions):
+   that trips the :class:`~moderation.halt.IntakeHalt` and leaves the record unfinished,
 3. sends every output and awaits the broker's acknowledgement (acks=all), retrying until it lands,
 4. only then marks the offset finished; :meth:`committable` moves past an offset only when every
    earlier one of its partition has finished.

@@ -1,11 +1,21 @@
-"""Build the worker for the chosen stages: faust runs it, the intake feeds it.
+"""The composition root: build the worker for the chosen stages; faust runs it, the intake
+feeds it.
 
-One worker is one consumer group (``<app_id>-<stages>``). faust runs the application (its
-lifecycle, signals, producer and timers) with its own consumer and web server switched off
-(the worker's HTTP server is :mod:`moderation.worker.http`). The stage inputs are read by
-:class:`~moderation.streaming.intake.Intake`, which owns fetching, seeking and committing (see
-its docstring for why nothing can be skipped). Each input topic has one
-:class:`~moderation.streaming.runner.StageRunner`.
+``build_app`` composes small builders, one per concern:
+
+- :func:`faust_app`: the faust application (lifecycle, signals, the producer; its own consumer
+  and web server off, the worker's HTTP server is :mod:`moderation.worker.http`);
+- :class:`~moderation.worker.judges.JudgeChain`: each model tier's judge (classifier, batch
+  mode, verdict cache, rollout);
+- :mod:`~moderation.worker.stage_builders`: per stage, what it reads, writes and needs
+  (``build_triage``, ``build_review``, ``build_finalize``), collected in an
+  :class:`~moderation.worker.assembly.Assembly`;
+- :func:`intake_for`: one :class:`~moderation.streaming.intake.Intake` for every input topic,
+  which owns fetching, seeking and committing (see its docstring for why nothing can be
+  skipped); each input topic has one :class:`~moderation.streaming.runner.StageRunner`;
+- health (:mod:`moderation.worker.health`), the model API watch and the policy reloader.
+
+One worker is one consumer group (``<app_id>-<stages>``).
 """
 
 from __future__ import annotations
@@ -20,31 +30,28 @@ from typing import Any
 import faust
 from faust.app.base import BootStrategy
 
-from moderation.batch.settings import BatchSettings
-from moderation.batch.wiring import batched
-from moderation.cache.settings import VerdictCacheSettings
-from moderation.cache.wiring import cached, verdict_store
+from moderation.cache.wiring import verdict_store
 from moderation.halt import IntakeHalt
-from moderation.llm.classify import Classifier, TierConfig
-from moderation.llm.gateway import ModelGateway, Resilience, build_client
+from moderation.llm.gateway import build_client
 from moderation.llm.reachability import ApiWatch
 from moderation.policy import LivePolicies, PolicyLookup
 from moderation.rollout.wiring import Rollout
-from moderation.settings import ModelTier, Settings, Stage
-from moderation.stages.appeal import AppealStage
-from moderation.stages.appeal_intake import AppealIntake, AppealStore
-from moderation.stages.common import failure_handler
-from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore, sweep_forever
-from moderation.stages.review import ReviewStage
-from moderation.stages.triage import TriageStage
-from moderation.streaming.intake import Intake, IntakeConfig, PartitionHooks
+from moderation.settings import Settings, Stage
+from moderation.streaming.intake import Intake, IntakeConfig
 from moderation.streaming.records import Headers, Outbound
-from moderation.streaming.runner import Handler, RunnerConfig, StageRunner, TraceParent
+from moderation.streaming.runner import StageRunner
 from moderation.telemetry import Telemetry
+from moderation.worker.assembly import Assembly
 from moderation.worker.health import serve_health
+from moderation.worker.judges import JudgeChain
 from moderation.worker.kafka_config import client_security, faust_credentials
 from moderation.worker.services import PolicyWatchService
-from moderation_contracts import Tier
+from moderation.worker.stage_builders import (
+    build_appeal,
+    build_finalize,
+    build_review,
+    build_triage,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -118,7 +125,8 @@ class Wiring:
         return set(self.runners)
 
 
-def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) -> Wiring:
+def faust_app(settings: Settings) -> ModerationApp:
+    """The faust application: its producer (acks=all) and lifecycle; no consumer, no web."""
     app = ModerationApp(
         settings.group_id,
         broker=[f"kafka://{host.strip()}" for host in settings.bootstrap_servers.split(",")],
@@ -137,123 +145,13 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) 
         web_enabled=False,  # faust's pages serve internals; ours: worker/http.py
     )
     app.drain_timeout_s = settings.shutdown_timeout_s
-    sender = FaustSender(app)
-    topics = settings.topics
-    runners: dict[str, StageRunner] = {}
-    hooks: list[PartitionHooks] = []
-    halt = IntakeHalt(telemetry.metrics)  # 401/402/403: stop intake, commit nothing past it
+    return app
 
-    def read(
-        topic: str,
-        stage: str,
-        window: int,
-        handler: Handler,
-        trace_parent: TraceParent | None = None,
-    ) -> None:
-        """``stage`` reads ``topic``: one runner with its own in-flight window."""
-        runners[topic] = StageRunner(
-            RunnerConfig(
-                stage=stage,
-                group=settings.group_id,
-                window=window,
-                item_deadline_s=settings.item_deadline_s,
-            ),
-            handler,
-            failure_handler(topics, stage),
-            sender,
-            telemetry.tracer,
-            telemetry.metrics,
-            trace_parent,
-            halt=halt,
-        )
 
-    api_key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
-    prices = settings.price_table()  # validated at start: every tier's model is priced
-
-    def classifier(tier: Tier, config: ModelTier) -> Classifier:
-        # The gateway retries (paced, budgeted, circuit-aware); the SDK's own retries stay off.
-        client = build_client(api_key, settings.anthropic_base_url, timeout_s=config.timeout_s)
-        gateway = ModelGateway(
-            client,
-            telemetry.tracer,
-            prices=prices,
-            metrics=telemetry.metrics,
-            resilience=Resilience.of(config),
-        )
-        return Classifier(
-            gateway,
-            TierConfig(tier, config.model, config.max_tokens, config.thinking_budget),
-        )
-
-    # Speed and cost levers (loadtest/README.md): verdict cache (default on), batch mode (off).
-    cache_settings = VerdictCacheSettings()
-    verdicts = verdict_store(cache_settings, telemetry.metrics)
-    # Shadow mode and canary rollouts (moderation/rollout): config ids, candidates, comparisons.
-    rollout = Rollout.from_env(settings, telemetry, lambda record: sender.send(record, ()))
-    live = policies  # the reloadable book, before a policy canary wraps it
-    policies = rollout.policies(policies)
-    batch_settings = BatchSettings()
-    if Stage.TRIAGE in settings.stages:
-        triage_judge = batched(
-            classifier(Tier.HAIKU, settings.triage),
-            batch_settings,
-            stage="triage",
-            api_key=api_key,
-            base_url=settings.anthropic_base_url,
-            tracer=telemetry.tracer,
-            metrics=telemetry.metrics,
-        )
-        triage_judge = rollout.judge(
-            cached(triage_judge, verdicts), Tier.HAIKU, lambda j: cached(j, verdicts)
-        )
-        triage = TriageStage(triage_judge, policies, topics)
-        read(topics.requests, "triage", settings.triage.max_in_flight, triage.handle)
-    if Stage.REVIEW in settings.stages:
-        review_judge = batched(
-            classifier(Tier.SONNET, settings.review),
-            batch_settings,
-            stage="review",
-            api_key=api_key,
-            base_url=settings.anthropic_base_url,
-            tracer=telemetry.tracer,
-            metrics=telemetry.metrics,
-        )
-        review_store = verdicts if cache_settings.review else None
-        review_judge = cached(review_judge, review_store)
-        review_judge = rollout.judge(review_judge, Tier.SONNET, lambda j: cached(j, review_store))
-        review = ReviewStage(review_judge, policies, topics)
-        read(topics.review, "review", settings.review.max_in_flight, review.handle)
-    background: list[Any] = []
-    if Stage.FINALIZE in settings.stages:
-        window = settings.finalize.max_in_flight
-        rekey = FinalizeIntake(topics)
-        read(topics.human_review, "finalize", window, rekey.handle)
-        read(topics.human_decisions, "finalize", window, rekey.handle)
-        store = FinalizeStore(topics, settings.bootstrap_servers, client_security(settings))
-        finalize = FinalizeStage(
-            store,
-            topics,
-            deadline_hours=settings.human_review_deadline_h,
-            park_max_age_s=settings.finalize.park_max_age_s,
-            park_max_items=settings.finalize.park_max_items,
-        )
-        read(topics.finalize_events, "finalize", window, finalize.handle, finalize.trace_parent)
-        hooks.append(store)
-        age = settings.finalize.park_max_age_s
-        background.append(lambda: sweep_forever(store, sender, age))
-    if Stage.APPEAL in settings.stages:  # appeals, and statements of reasons
-        window = settings.appeal.max_in_flight
-        rekey_appeals = AppealIntake(topics)
-        for source in (topics.decisions, topics.appeals, topics.appeal_decisions):
-            read(source, "appeal", window, rekey_appeals.handle)
-        appeal_store = AppealStore(topics, settings.bootstrap_servers, client_security(settings))
-        appeal = AppealStage(
-            appeal_store, live, topics, deadline_hours=settings.appeal.decision_deadline_h
-        )
-        read(topics.appeal_events, "appeal", window, appeal.handle)
-        hooks.append(appeal_store)
-
-    intake = Intake(
+def intake_for(assembly: Assembly) -> Intake:
+    """The one consumer of every input topic the stages read (see :mod:`.streaming.intake`)."""
+    settings = assembly.settings
+    return Intake(
         IntakeConfig(
             group=settings.group_id,
             bootstrap_servers=settings.bootstrap_servers,
@@ -263,21 +161,51 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) 
             revoke_timeout_s=settings.revoke_timeout_s,
             commit_interval_s=settings.commit_interval_s,
         ),
-        runners,
-        hooks,
-        telemetry.metrics,
+        assembly.runners,
+        assembly.hooks,
+        assembly.telemetry.metrics,
     )
+
+
+def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) -> Wiring:
+    """The worker for ``settings.stages``: each stage's builder adds its runners, then one
+    intake reads them all. Raises ConfigurationError for bad rollout settings."""
+    app = faust_app(settings)
+    sender = FaustSender(app)
+    halt = IntakeHalt(telemetry.metrics)  # 401/402/403: stop intake, commit nothing past it
+    assembly = Assembly(settings, telemetry, sender, halt)
+    # Shadow mode and canary rollouts (moderation/rollout): config ids, candidates, comparisons.
+    rollout = Rollout.of(settings, telemetry, lambda record: sender.send(record, ()))
+    judges = JudgeChain(
+        settings,
+        telemetry,
+        rollout,
+        verdict_store(settings.verdict_cache, telemetry.metrics),
+        settings.price_table(),  # validated at start: every tier's model is priced
+    )
+    staged = rollout.policies(policies)  # a policy canary swaps in the candidate's book
+    if Stage.TRIAGE in settings.stages:
+        build_triage(assembly, judges.triage(), staged)
+    if Stage.REVIEW in settings.stages:
+        build_review(assembly, judges.review(), staged)
+    if Stage.FINALIZE in settings.stages:
+        build_finalize(assembly)
+    if Stage.APPEAL in settings.stages:  # appeals, and statements of reasons
+        build_appeal(assembly, policies)  # the reloadable book, never a canary's candidate
+
+    intake = intake_for(assembly)
     api_watch = None
     if Stage.TRIAGE in settings.stages or Stage.REVIEW in settings.stages:
         # Loud when the model API cannot be reached: readiness fails, one ERROR a minute.
-        api_watch = ApiWatch(build_client(api_key, settings.anthropic_base_url, timeout_s=5.0))
-        background.append(api_watch.watch_forever)
+        client = build_client(judges.api_key, settings.anthropic_base_url, timeout_s=5.0)
+        api_watch = ApiWatch(client)
+        assembly.background.append(api_watch.watch_forever)
     app.intake = intake
     intake.on_fatal = app.stop_on_fatal
-    app.background = tuple(background)
+    app.background = tuple(assembly.background)
     halt.listen(intake.pause)
     serve_health(app, settings, telemetry, intake, api_watch.problem if api_watch else lambda: None)
-    if isinstance(live, LivePolicies):
-        app.add_dependency(PolicyWatchService(live, settings.policy_reload_interval_s))
+    if isinstance(policies, LivePolicies):  # the reloadable book, not the canary's wrapper
+        app.add_dependency(PolicyWatchService(policies, settings.policy_reload_interval_s))
     telemetry.metrics.register_lag_source(intake.lag)
-    return Wiring(app=app, intake=intake, runners=runners, api_watch=api_watch)
+    return Wiring(app=app, intake=intake, runners=assembly.runners, api_watch=api_watch)

@@ -14,8 +14,12 @@ from typing import TYPE_CHECKING
 from moderation.streaming.start_offsets import StartFrom
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from moderation.llm.reachability import ApiCheck
+    from moderation.policy import PolicyBook
     from moderation.settings import Settings
+    from moderation.worker.app import Wiring
 
 _STAGE_HELP = (
     "comma-separated stages to run: triage, review, finalize, appeal (default: all four, or "
@@ -63,61 +67,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.stages:
-        os.environ["MODERATION_STAGES"] = args.stages
-    if args.web_port is not None:
-        os.environ["MODERATION_WEB_PORT"] = str(args.web_port)
-    from moderation.portcheck import ensure_port_free
-    from moderation.settings import Stage
-    from moderation.worker.data_dir import prepare_data_dir
-    from moderation.worker.settings_check import load_settings
-    from moderation.worker.web_port import default_web_port
-
-    settings = load_settings()  # a ValidationError becomes one line naming the variable
-    if "MODERATION_WEB_PORT" not in os.environ:
-        settings = settings.model_copy(update={"web_port": default_web_port(settings.stages)})
-    port_source = "--web-port" if args.web_port is not None else "MODERATION_WEB_PORT"
-    ensure_port_free(settings.web_host, settings.web_port, port_source)
-    prepare_data_dir(settings.data_dir)
-    logging.basicConfig(
-        level=settings.log_level.upper().replace("WARN", "WARNING").replace("CRIT", "CRITICAL"),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    from moderation.worker.log_noise import quiet_bootstrap_failures, quiet_expected_retries
-    from moderation.worker.log_privacy import cap_payload_loggers
-
-    cap_payload_loggers()  # at DEBUG these libraries would log message values (content)
-    quiet_expected_retries()  # a forming group's coordinator retries are INFO, not ERROR
-    loud_again = quiet_bootstrap_failures()  # until faust runs: our own line names the servers
-    log = logging.getLogger("moderation.worker")
-    log.info("effective settings: %s", json.dumps(settings.masked(), sort_keys=True))
-    if settings.anthropic_api_key is None:
-        print(
-            "error: ANTHROPIC_API_KEY is not set (for the simulated API any value works)",
-            file=sys.stderr,
-        )
-        return 2
-
-    from moderation.policy import LivePolicies, PolicyBook, PolicyError
-
-    try:
-        book = PolicyBook.load(settings.policy_file)
-    except PolicyError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-
+    """Start-up in order: settings, logging, policies, telemetry, the app, topics, start
+    offsets, the model API check; then faust runs the worker until SIGTERM (or a fatal error:
+    exit 1 so the orchestrator restarts it)."""
     from moderation.errors import ConfigurationError
-    from moderation.streaming.start_offsets import prepare_start_offsets
+    from moderation.policy import LivePolicies
     from moderation.telemetry import set_content_hash_key, setup
     from moderation.worker.app import build_app
-    from moderation.worker.kafka_config import client_security
-    from moderation.worker.topics import (
-        contract_limits,
-        copartition_problem,
-        ensure_topics,
-        partition_counts,
-    )
 
+    settings = _settings(args)
+    log, loud_again = _configure_logging(settings)
+    book = _policy_book(settings)
     key = settings.content_hash_key
     set_content_hash_key(key.get_secret_value().encode() if key else None)
     telemetry = setup(service_name=f"moderation-{'-'.join(settings.stages)}")
@@ -128,7 +88,81 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         telemetry.shutdown()
         return 2
-    if not args.no_create_topics:
+    _prepare_topics(settings, create=not args.no_create_topics, log=log)
+    asyncio.run(_prepare_offsets(settings, wiring.source_topics, StartFrom(args.start_from)))
+    if wiring.api_watch is not None:
+        wiring.api_watch.record(asyncio.run(startup_api_check(settings, log)))
+    loud_again()
+    try:
+        return _run_faust(wiring, settings)
+    finally:
+        telemetry.shutdown()
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    """Flags over the environment; the web port free; the data folder writable. A bad value
+    raises (one line naming the variable or flag, exit 2)."""
+    from moderation.portcheck import ensure_port_free
+    from moderation.worker.data_dir import prepare_data_dir
+    from moderation.worker.settings_check import load_settings
+    from moderation.worker.web_port import default_web_port
+
+    settings = load_settings(stages=args.stages or None, web_port=args.web_port)
+    if args.web_port is None and "MODERATION_WEB_PORT" not in os.environ:
+        settings = settings.model_copy(update={"web_port": default_web_port(settings.stages)})
+    port_source = "--web-port" if args.web_port is not None else "MODERATION_WEB_PORT"
+    ensure_port_free(settings.web_host, settings.web_port, port_source)
+    prepare_data_dir(settings.data_dir)
+    return settings
+
+
+def _configure_logging(settings: Settings) -> tuple[logging.Logger, Callable[[], None]]:
+    """Logging at the configured level, payload loggers capped, the effective settings (masked)
+    and unknown variables logged; returns the worker's logger and the call that makes the
+    bootstrap loggers loud again once faust runs."""
+    from moderation.cli_errors import UsageError
+    from moderation.log_privacy import cap_payload_loggers
+    from moderation.worker.log_noise import quiet_bootstrap_failures, quiet_expected_retries
+    from moderation.worker.settings_check import warn_unknown_variables
+
+    logging.basicConfig(
+        level=settings.log_level.upper().replace("WARN", "WARNING").replace("CRIT", "CRITICAL"),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    cap_payload_loggers()  # at DEBUG these libraries would log message values (content)
+    quiet_expected_retries()  # a forming group's coordinator retries are INFO, not ERROR
+    loud_again = quiet_bootstrap_failures()  # until faust runs: our own line names the servers
+    log = logging.getLogger("moderation.worker")
+    log.info("effective settings: %s", json.dumps(settings.masked(), sort_keys=True))
+    warn_unknown_variables(os.environ, log)
+    if settings.anthropic_api_key is None:
+        raise UsageError("ANTHROPIC_API_KEY is not set (for the simulated API any value works)")
+    return log, loud_again
+
+
+def _policy_book(settings: Settings) -> PolicyBook:
+    from moderation.cli_errors import UsageError
+    from moderation.policy import PolicyBook, PolicyError
+
+    try:
+        return PolicyBook.load(settings.policy_file)
+    except PolicyError as error:
+        raise UsageError(str(error)) from None
+
+
+def _prepare_topics(settings: Settings, *, create: bool, log: logging.Logger) -> None:
+    """Create missing topics (unless told not to); finalize's internal topics must be
+    co-partitioned (exit 2 naming them when not)."""
+    from moderation.cli_errors import UsageError
+    from moderation.settings import Stage
+    from moderation.worker.topics import (
+        contract_limits,
+        copartition_problem,
+        ensure_topics,
+        partition_counts,
+    )
+
+    if create:
         created = asyncio.run(
             ensure_topics(
                 settings.bootstrap_servers,
@@ -154,24 +188,28 @@ def run(args: argparse.Namespace) -> int:
             settings.topics, asyncio.run(partition_counts(settings.bootstrap_servers, internal))
         )
         if problem is not None:
-            print(f"error: {problem}", file=sys.stderr)
-            return 2
-    asyncio.run(
-        prepare_start_offsets(
-            settings.bootstrap_servers,
-            settings.group_id,
-            sorted(wiring.source_topics),
-            StartFrom(args.start_from),
-            app_id=settings.app_id,
-            security=client_security(settings),
-        )
+            raise UsageError(problem)
+
+
+async def _prepare_offsets(settings: Settings, sources: set[str], start_from: StartFrom) -> None:
+    from moderation.streaming.start_offsets import prepare_start_offsets
+    from moderation.worker.kafka_config import client_security
+
+    await prepare_start_offsets(
+        settings.bootstrap_servers,
+        settings.group_id,
+        sorted(sources),
+        start_from,
+        app_id=settings.app_id,
+        security=client_security(settings),
     )
 
-    if wiring.api_watch is not None:
-        wiring.api_watch.record(asyncio.run(startup_api_check(settings, log)))
+
+def _run_faust(wiring: Wiring, settings: Settings) -> int:
+    """faust runs the worker; 1 after a fatal error (the orchestrator restarts it), else its
+    own exit code."""
     import faust
 
-    loud_again()
     worker = faust.Worker(
         wiring.app,
         loglevel=settings.log_level,
@@ -188,8 +226,6 @@ def run(args: argparse.Namespace) -> int:
     except SystemExit as exit_:
         code = int(exit_.code or 0)
         return 1 if code == 0 and wiring.app.fatal_error is not None else code
-    finally:
-        telemetry.shutdown()
     return 1 if wiring.app.fatal_error is not None else 0
 
 

@@ -1,10 +1,10 @@
 """The worker's own HTTP server: exactly ``/livez``, ``/readyz`` and ``/metrics``.
 
-faust's built-in web server is off (``web_enabled=False``): its blueprints serve table contents
-(open human-review tasks hold the user's text) and the topology to anyone who can reach the
-port. This small aiohttp app answers ``GET``/``HEAD`` on three paths and ``404`` with an empty
-body on every other path, so nothing moderated can leak through it. Bind address and port are
-settings (``MODERATION_WEB_HOST``, ``MODERATION_WEB_PORT``; port 0 = no server).
+faust's built-in web server is off (``web_enabled=False``): its blueprints serve the app's
+internals (tables, topology, sensors) to anyone who can reach the port. This small aiohttp app
+answers ``GET``/``HEAD`` on three paths and ``404`` with an empty body on every other path, so
+nothing moderated can leak through it. Bind address and port are settings
+(``MODERATION_WEB_HOST``, ``MODERATION_WEB_PORT``; port 0 = no server).
 """
 
 from __future__ import annotations

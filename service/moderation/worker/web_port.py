@@ -1,4 +1,5 @@
-"""The worker's web port: a distinct default per stage set, and a check that it is free.
+"""The worker's web port: a distinct default per stage set (whether it is free is checked by
+:func:`moderation.portcheck.ensure_port_free`).
 
 All stages in one process listen on 6066. A worker running a subset gets 6066 plus a number
 from its stages (triage 1, review 2, finalize 4, appeal 8), so the README's

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from console_web_harness import PASSWORD, USERS, Console
 from sqlalchemy import Engine
 
 from moderation.console.accounts import add_token, add_user
@@ -19,6 +18,7 @@ from moderation.console.db import make_engine, migrate, sessions
 from moderation.console.settings import ConsoleSettings
 from moderation.console.state import ConsoleState
 from moderation.policy.book import PolicyBook
+from tests.component.console.console_web_harness import PASSWORD, USERS, Console
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from helm_chart_harness import REQUIRED_SETS, SCENARIOS, Helm, HelmMissingError, Rendered, find_helm
+
+from tests.component.helm.helm_chart_harness import (
+    REQUIRED_SETS,
+    SCENARIOS,
+    Helm,
+    HelmMissingError,
+    Rendered,
+    find_helm,
+)
 
 
 @pytest.fixture(scope="session")

@@ -9,15 +9,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from console_process_harness import ConsoleProcess
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from moderation.console.db import make_engine, migrate
-from moderation.console.devpostgres import local_postgres
-from moderation.devkafka import free_port
+from moderation_dev.devkafka import free_port
+from moderation_dev.devpostgres import local_postgres
+from tests.integration.console.console_process_harness import ConsoleProcess
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from demo_events import Events
+
+from tests.support.demo import Events
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterator
 
 import httpx2
 import pytest
-from llm_fakes import FakeApi, FakeTime
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from moderation.llm.gateway import ModelGateway, Resilience, build_client
 from moderation.telemetry import Telemetry, setup_for_tests
+from tests.support.llm import FakeApi, FakeTime
 
 
 @pytest.fixture

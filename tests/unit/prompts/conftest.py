@@ -11,9 +11,9 @@ import pytest
 
 from moderation.policy import Policy, PolicyBook
 from moderation.prompts import system_blocks, verdict_tool
-from moderation.simulator.request import MessagesRequest
-from moderation.simulator.validation import validate_messages
 from moderation_contracts import ModerationRequest
+from moderation_dev.simulator.request import MessagesRequest
+from moderation_dev.simulator.validation import validate_messages
 
 CORPUS_FILE = Path(__file__).with_name("injection_corpus.txt")
 CORPUS_SEPARATOR = "\n%%\n"
