@@ -6,7 +6,6 @@ overturns it, and the worker publishes a final decision that supersedes the remo
 from __future__ import annotations
 
 import asyncio
-import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -23,22 +22,11 @@ from tests.integration.pipeline_harness import Pipeline, publish
 pytestmark = pytest.mark.integration
 
 
-def _api(console: ConsoleProcess, token: str, method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(  # noqa: S310 - loopback test server
-        console.url + path,
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-        return json.loads(answer.read())
-
-
 async def _claim_when_there(console: ConsoleProcess, token: str, queue: str) -> Any:
     for _ in range(100):
         try:
             return await asyncio.to_thread(
-                _api, console, token, "POST", f"/api/queue/next?queue={queue}"
+                console.api, token, "POST", f"/api/queue/next?queue={queue}"
             )
         except urllib.error.HTTPError as error:
             if error.code != 404:
@@ -76,7 +64,7 @@ async def test_an_appeal_overturned_in_the_console_supersedes_the_removal(
     claimed = await _claim_when_there(console, sena, "standard")
     removal = {"action": "remove", "categories": [{"category": "harassment", "severity": "high"}]}
     await asyncio.to_thread(
-        _api, console, sena, "POST", f"/api/tasks/{claimed['task_id']}/decision", removal
+        console.api, sena, "POST", f"/api/tasks/{claimed['task_id']}/decision", removal
     )
     records = await read_appeal_records(
         pipeline.bootstrap, names, lambda r: bool(r.statements.get("e2e-1")), 90
@@ -93,19 +81,19 @@ async def test_an_appeal_overturned_in_the_console_supersedes_the_removal(
     )
     taken = await _claim_when_there(console, ada, "appeals")
     assert taken["task_id"] == "appeal-ap-e2e"
-    await asyncio.to_thread(_api, console, ada, "POST", "/api/tasks/appeal-ap-e2e/release")
+    await asyncio.to_thread(console.api, ada, "POST", "/api/tasks/appeal-ap-e2e/release")
     with pytest.raises(urllib.error.HTTPError) as refused:
-        await asyncio.to_thread(_api, console, sena, "POST", "/api/tasks/appeal-ap-e2e/claim")
+        await asyncio.to_thread(console.api, sena, "POST", "/api/tasks/appeal-ap-e2e/claim")
     assert refused.value.code == 409
-    item = await asyncio.to_thread(_api, console, ada, "GET", "/api/tasks/appeal-ap-e2e")
+    item = await asyncio.to_thread(console.api, ada, "GET", "/api/tasks/appeal-ap-e2e")
     assert item["original"]["decision_id"] == removed["decision_id"]
     assert item["appeal"]["reason"] == "It was a quote, not a threat."
 
     # Another reviewer overturns it: a new final decision supersedes the removal.
-    await asyncio.to_thread(_api, console, ada, "POST", "/api/tasks/appeal-ap-e2e/claim")
+    await asyncio.to_thread(console.api, ada, "POST", "/api/tasks/appeal-ap-e2e/claim")
     verdict = {"outcome": "overturned", "reason": "Quoting a threat to report it is allowed."}
     await asyncio.to_thread(
-        _api, console, ada, "POST", "/api/appeals/appeal-ap-e2e/decision", verdict
+        console.api, ada, "POST", "/api/appeals/appeal-ap-e2e/decision", verdict
     )
     records = await read_appeal_records(
         pipeline.bootstrap, names, lambda r: r.outcome("ap-e2e", "overturned") is not None, 90
