@@ -8,7 +8,7 @@ feeds it.
 - :class:`~moderation.worker.judges.JudgeChain`: each model tier's judge (classifier, batch
   mode, verdict cache, rollout);
 - :mod:`~moderation.worker.stage_builders`: per stage, what it reads, writes and needs
-  (``build_triage``, ``build_review``, ``build_finalize``), collected in an
+  (``build_triage``, ``build_review``, ``build_finalize``, ``build_appeal``), collected in an
   :class:`~moderation.worker.assembly.Assembly`;
 - :func:`intake_for`: one :class:`~moderation.streaming.intake.Intake` for every input topic,
   which owns fetching, seeking and committing (see its docstring for why nothing can be
