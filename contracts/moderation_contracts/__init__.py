@@ -4,6 +4,21 @@ Pydantic models are the source of truth for every topic's payload; ``parse_paylo
 ``dump_payload`` are the only way messages cross a topic boundary.
 """
 
+from moderation_contracts.appeal import (
+    Appeal,
+    AppealDecision,
+    AppealOutcome,
+    AppealRejection,
+    AppealStatus,
+    AppealTask,
+    AppealVerdict,
+)
+from moderation_contracts.appeal_internal import (
+    AppealEvent,
+    AppealEventKind,
+    AppealRecord,
+    AppealState,
+)
 from moderation_contracts.common import (
     SCHEMA_MAJOR,
     SCHEMA_MINOR,
@@ -20,7 +35,7 @@ from moderation_contracts.common import (
 )
 from moderation_contracts.cost import CostBreakdown, TierCost
 from moderation_contracts.deadletter import DeadLetter, Header
-from moderation_contracts.decision import FINAL_STATUSES, Decision, DecisionStatus
+from moderation_contracts.decision import FINAL_STATUSES, ContentKind, Decision, DecisionStatus
 from moderation_contracts.human import HumanAction, HumanDecision
 from moderation_contracts.internal import (
     FinalizeEvent,
@@ -42,7 +57,20 @@ from moderation_contracts.review import (
     ReviewRequest,
 )
 from moderation_contracts.shadow import ShadowComparison, ShadowSide, ShadowStage
+from moderation_contracts.statement import (
+    AutomatedDecision,
+    DecisionGround,
+    DecisionVisibility,
+    SourceType,
+    StatementCategory,
+    StatementContentType,
+    StatementOfReasons,
+)
 from moderation_contracts.topics import (
+    APPEAL_DECISIONS,
+    APPEAL_OUTCOMES,
+    APPEAL_TASKS,
+    APPEALS,
     DEAD_LETTERS,
     DECISIONS,
     HUMAN_DECISIONS,
@@ -50,6 +78,7 @@ from moderation_contracts.topics import (
     REQUESTS,
     SHADOW,
     SONNET_REVIEW,
+    STATEMENTS,
     TOPICS,
     Party,
     TopicSpec,
@@ -61,6 +90,10 @@ from moderation_contracts.validation import ContractError, dump_payload, parse_p
 from moderation_contracts.verdict import Verdict
 
 __all__ = [
+    "APPEALS",
+    "APPEAL_DECISIONS",
+    "APPEAL_OUTCOMES",
+    "APPEAL_TASKS",
     "DEAD_LETTERS",
     "DECISIONS",
     "FINAL_STATUSES",
@@ -72,16 +105,32 @@ __all__ = [
     "SCHEMA_VERSION",
     "SHADOW",
     "SONNET_REVIEW",
+    "STATEMENTS",
     "TOPICS",
+    "Appeal",
+    "AppealDecision",
+    "AppealEvent",
+    "AppealEventKind",
+    "AppealOutcome",
+    "AppealRecord",
+    "AppealRejection",
+    "AppealState",
+    "AppealStatus",
+    "AppealTask",
+    "AppealVerdict",
     "Attachment",
+    "AutomatedDecision",
     "CategoryName",
     "CategoryScore",
+    "ContentKind",
     "ContractError",
     "ContractModel",
     "CostBreakdown",
     "DeadLetter",
     "Decision",
+    "DecisionGround",
     "DecisionStatus",
+    "DecisionVisibility",
     "EscalationReason",
     "FinalizeEvent",
     "FinalizeEventKind",
@@ -104,6 +153,10 @@ __all__ = [
     "ShadowSide",
     "ShadowStage",
     "Source",
+    "SourceType",
+    "StatementCategory",
+    "StatementContentType",
+    "StatementOfReasons",
     "Tier",
     "TierCost",
     "TopicSpec",

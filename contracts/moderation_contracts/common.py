@@ -28,7 +28,7 @@ from moderation_contracts.limits import (
 SCHEMA_MAJOR: Final = 1
 """Major version of every contract; a new major means new topics (``*.v2``)."""
 
-SCHEMA_MINOR: Final = 1
+SCHEMA_MINOR: Final = 2
 """Bump when a contract gains an optional field or an enum value."""
 
 SCHEMA_VERSION: Final = f"{SCHEMA_MAJOR}.{SCHEMA_MINOR}"

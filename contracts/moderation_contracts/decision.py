@@ -23,7 +23,7 @@ from moderation_contracts.limits import (
     MAX_MODELS,
 )
 from moderation_contracts.review import Reason, TraceId
-from moderation_contracts.verdict import Rationale
+from moderation_contracts.verdict import Rationale, Verdict
 
 
 class DecisionStatus(StrEnum):
@@ -37,6 +37,13 @@ class DecisionStatus(StrEnum):
     """Take it down."""
     REJECTED = "rejected"
     """The request broke the contract and was not moderated; ``reason`` says why. Fix and resend."""
+
+
+class ContentKind(StrEnum):
+    """What the moderated item held (for statements of reasons)."""
+
+    TEXT = "text"
+    IMAGE = "image"
 
 
 FINAL_STATUSES = frozenset(
@@ -88,6 +95,28 @@ class Decision(Payload):
     overturned: bool = Field(default=False, description="Sonnet cleared an item Haiku flagged.")
     reason: Reason | None = Field(
         default=None, description="Why (escalation, fallback, or the contract error for rejected)."
+    )
+    decision_id: Identifier | None = Field(
+        default=None,
+        description="Unique id of this decision (the statement of reasons' puid). Added in 1.2.",
+    )
+    supersedes: Identifier | None = Field(
+        default=None,
+        description=(
+            "The decision_id of an earlier final decision this one replaces (an appeal "
+            "overturned it): act on this one instead. Added in 1.2."
+        ),
+    )
+    reviewer_id: Identifier | None = Field(
+        default=None, description="The reviewer who decided (decided_by human). Added in 1.2."
+    )
+    content_kinds: list[ContentKind] = Field(
+        default_factory=list, max_length=2, description="Text, images or both. Added in 1.2."
+    )
+    verdicts: list[Verdict] = Field(
+        default_factory=list,
+        max_length=4,
+        description="The model verdicts behind the decision, in ladder order. Added in 1.2.",
     )
 
     @model_validator(mode="after")

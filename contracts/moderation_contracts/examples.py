@@ -9,10 +9,11 @@ import base64
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from moderation_contracts import examples_appeals as appeals
 from moderation_contracts.common import CategoryScore, Payload, Severity, Tier
 from moderation_contracts.cost import CostBreakdown, TierCost
 from moderation_contracts.deadletter import DeadLetter
-from moderation_contracts.decision import Decision, DecisionStatus
+from moderation_contracts.decision import ContentKind, Decision, DecisionStatus
 from moderation_contracts.human import HumanAction, HumanDecision
 from moderation_contracts.request import (
     Attachment,
@@ -188,6 +189,10 @@ def final_decision() -> Decision:
         trace_id=TRACE_ID,
         submitted_at=T0,
         decided_at=T0 + timedelta(minutes=42),
+        decision_id=appeals.DECISION_ID,
+        reviewer_id="rev-7",
+        content_kinds=[ContentKind.TEXT],
+        verdicts=[triage_verdict(), review_verdict()],
     )
 
 
@@ -266,8 +271,21 @@ def examples() -> dict[str, Payload]:
         human_decision(),
         dead_letter(),
         shadow_comparison(),
+        *appeal_examples(),
     ]
     return {type(item).schema_name: item for item in items}
+
+
+def appeal_examples() -> list[Payload]:
+    """The appeal and statement payloads, about the final decision above."""
+    base = final_decision()
+    return [
+        appeals.appeal(base),
+        appeals.appeal_task(base),
+        appeals.appeal_decision(base),
+        appeals.appeal_outcome(base),
+        appeals.statement(base),
+    ]
 
 
 def all_examples() -> list[Payload]:
@@ -282,4 +300,5 @@ def all_examples() -> list[Payload]:
         human_decision(),
         dead_letter(),
         shadow_comparison(),
+        *appeal_examples(),
     ]

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from moderation_contracts.appeal import Appeal, AppealDecision, AppealOutcome, AppealTask
+from moderation_contracts.appeal_internal import AppealEvent, AppealState
 from moderation_contracts.common import SCHEMA_MAJOR, Payload
 from moderation_contracts.deadletter import DeadLetter
 from moderation_contracts.decision import Decision
@@ -14,6 +16,7 @@ from moderation_contracts.internal import FinalizeEvent, FinalizeState
 from moderation_contracts.request import ModerationRequest
 from moderation_contracts.review import HumanReviewTask, ReviewRequest
 from moderation_contracts.shadow import ShadowComparison
+from moderation_contracts.statement import StatementOfReasons
 
 
 class Party(StrEnum):
@@ -27,6 +30,8 @@ class Party(StrEnum):
     """Stage 2: the Sonnet tier."""
     FINALIZE = "finalize"
     """Stage 3: turns human decisions into final decisions."""
+    APPEAL = "appeal"
+    """Stage 4: appeals of final decisions, and statements of reasons."""
     REVIEWER_TOOLS = "reviewer-tools"
     """The trust-and-safety review queue application."""
     OPERATORS = "operators"
@@ -90,11 +95,12 @@ DECISIONS: Final = TopicSpec(
     key="decisions",
     name="moderation.decisions.v1",
     payload=Decision,
-    producers=(Party.TRIAGE, Party.REVIEW, Party.FINALIZE),
-    consumers=(Party.UPSTREAM,),
+    producers=(Party.TRIAGE, Party.REVIEW, Party.FINALIZE, Party.APPEAL),
+    consumers=(Party.UPSTREAM, Party.APPEAL),
     description=(
         "Outcomes for upstream: pending_review (not final) may precede the final decision; "
-        "the last decision for a content_id has final=true."
+        "the last decision for a content_id has final=true. A final decision with supersedes "
+        "set replaces an earlier one an appeal overturned."
     ),
 )
 HUMAN_DECISIONS: Final = TopicSpec(
@@ -109,7 +115,7 @@ DEAD_LETTERS: Final = TopicSpec(
     key="dead_letters",
     name="moderation.deadletter.v1",
     payload=DeadLetter,
-    producers=(Party.TRIAGE, Party.REVIEW, Party.FINALIZE),
+    producers=(Party.TRIAGE, Party.REVIEW, Party.FINALIZE, Party.APPEAL),
     consumers=(Party.OPERATORS,),
     description="Messages that could not be processed, kept whole with the error for replay.",
 )
@@ -123,6 +129,56 @@ SHADOW: Final = TopicSpec(
     description=(
         "Shadow mode: the production verdict beside a candidate configuration's, for a sample "
         "of items. Read by `moderation shadow report`; never by the pipeline."
+    ),
+)
+
+APPEALS: Final = TopicSpec(
+    key="appeals",
+    name="moderation.appeals.v1",
+    payload=Appeal,
+    producers=(Party.UPSTREAM,),
+    consumers=(Party.APPEAL,),
+    description="Users' appeals of final decisions (DSA Article 20 complaints).",
+)
+APPEAL_TASKS: Final = TopicSpec(
+    key="appeal_tasks",
+    name="moderation.review.appeals.v1",
+    payload=AppealTask,
+    producers=(Party.APPEAL,),
+    consumers=(Party.REVIEWER_TOOLS,),
+    description=(
+        "Valid appeals for the appeals queue: the contested decision, its model verdicts and "
+        "the reviewers who may not decide it."
+    ),
+)
+APPEAL_DECISIONS: Final = TopicSpec(
+    key="appeal_decisions",
+    name="moderation.appeal-decisions.v1",
+    payload=AppealDecision,
+    producers=(Party.REVIEWER_TOOLS,),
+    consumers=(Party.APPEAL,),
+    description="Reviewers' decisions on appeals: upheld or overturned, with the reason.",
+)
+APPEAL_OUTCOMES: Final = TopicSpec(
+    key="appeal_outcomes",
+    name="moderation.appeal-outcomes.v1",
+    payload=AppealOutcome,
+    producers=(Party.APPEAL,),
+    consumers=(Party.UPSTREAM, Party.OPERATORS),
+    description=(
+        "Every appeal's answers: received, then upheld or overturned; or rejected with the "
+        "reason. Read by `moderation report appeals`."
+    ),
+)
+STATEMENTS: Final = TopicSpec(
+    key="statements",
+    name="moderation.statements.v1",
+    payload=StatementOfReasons,
+    producers=(Party.APPEAL,),
+    consumers=(Party.OPERATORS,),
+    description=(
+        "A statement of reasons (DSA Article 17) for every final decision that restricts "
+        "content, in the Transparency Database's fields. Read by `moderation statements export`."
     ),
 )
 
@@ -151,7 +207,37 @@ FINALIZE_STATE: Final = TopicSpec(
     internal=True,
 )
 
-INTERNAL_TOPICS: Final[tuple[TopicSpec, ...]] = (FINALIZE_EVENTS, FINALIZE_STATE)
+APPEAL_EVENTS: Final = TopicSpec(
+    key="appeal_events",
+    name="moderation.internal.appeal-events.v1",
+    payload=AppealEvent,
+    producers=(Party.APPEAL,),
+    consumers=(Party.APPEAL,),
+    description=(
+        "Internal. Final decisions, appeals and reviewers' appeal decisions re-keyed by the "
+        "service, so all events of one item meet on one partition."
+    ),
+    internal=True,
+)
+APPEAL_STATE: Final = TopicSpec(
+    key="appeal_state",
+    name="moderation.internal.appeal-state.v1",
+    payload=AppealState,
+    producers=(Party.APPEAL,),
+    consumers=(Party.APPEAL,),
+    description=(
+        "Internal, compacted. The appeal stage's per-item state (the last final decision and "
+        "its appeals), written to the partition number of the appeal-events record."
+    ),
+    internal=True,
+)
+
+INTERNAL_TOPICS: Final[tuple[TopicSpec, ...]] = (
+    FINALIZE_EVENTS,
+    FINALIZE_STATE,
+    APPEAL_EVENTS,
+    APPEAL_STATE,
+)
 """Topics only the service reads and writes; not part of the public contract."""
 
 TOPICS: Final[tuple[TopicSpec, ...]] = (
@@ -162,6 +248,11 @@ TOPICS: Final[tuple[TopicSpec, ...]] = (
     HUMAN_DECISIONS,
     DEAD_LETTERS,
     SHADOW,
+    APPEALS,
+    APPEAL_TASKS,
+    APPEAL_DECISIONS,
+    APPEAL_OUTCOMES,
+    STATEMENTS,
 )
 """All topics, in the order an item travels."""
 

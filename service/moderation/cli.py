@@ -24,6 +24,8 @@ _TOP_LEVEL: tuple[str, ...] = (
     "moderation.evaluation.cli",
     "moderation.rollout.cli",
     "moderation.console.cli",
+    "moderation.statements.cli",
+    "moderation.appeals.cli",
 )
 _DEV_TOOLS = (
     "moderation_dev.devkafka.cli",

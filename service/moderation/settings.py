@@ -36,9 +36,10 @@ class Stage(StrEnum):
     TRIAGE = "triage"
     REVIEW = "review"
     FINALIZE = "finalize"
+    APPEAL = "appeal"
 
 
-ALL_STAGES: tuple[Stage, ...] = (Stage.TRIAGE, Stage.REVIEW, Stage.FINALIZE)
+ALL_STAGES: tuple[Stage, ...] = (Stage.TRIAGE, Stage.REVIEW, Stage.FINALIZE, Stage.APPEAL)
 
 
 class TopicNames(BaseModel):
@@ -73,6 +74,30 @@ class TopicNames(BaseModel):
         default=contract_topics.FINALIZE_STATE.name,
         description="internal, compacted: finalize's per-item state",
     )
+    appeals: str = Field(default=contract_topics.APPEALS.name, description="input: users' appeals")
+    appeal_tasks: str = Field(
+        default=contract_topics.APPEAL_TASKS.name, description="appeals for the appeals queue"
+    )
+    appeal_decisions: str = Field(
+        default=contract_topics.APPEAL_DECISIONS.name,
+        description="input: reviewers' decisions on appeals",
+    )
+    appeal_outcomes: str = Field(
+        default=contract_topics.APPEAL_OUTCOMES.name,
+        description="output: every appeal's answers for upstream",
+    )
+    statements: str = Field(
+        default=contract_topics.STATEMENTS.name,
+        description="output: statements of reasons (DSA) for restricting decisions",
+    )
+    appeal_events: str = Field(
+        default=contract_topics.APPEAL_EVENTS.name,
+        description="internal: decisions, appeals and answers re-keyed by the service",
+    )
+    appeal_state: str = Field(
+        default=contract_topics.APPEAL_STATE.name,
+        description="internal, compacted: the appeal stage's per-item state",
+    )
 
     def all(self) -> tuple[str, ...]:
         return (
@@ -85,11 +110,18 @@ class TopicNames(BaseModel):
             self.shadow,
             self.finalize_events,
             self.finalize_state,
+            self.appeals,
+            self.appeal_tasks,
+            self.appeal_decisions,
+            self.appeal_outcomes,
+            self.statements,
+            self.appeal_events,
+            self.appeal_state,
         )
 
     def compacted(self) -> tuple[str, ...]:
         """Topics that keep the latest record per key (created with cleanup.policy=compact)."""
-        return (self.finalize_state,)
+        return (self.finalize_state, self.appeal_state)
 
 
 class PriceOverride(BaseModel):
@@ -184,6 +216,13 @@ class FinalizeTier(BaseModel):
     )
 
 
+class AppealTier(BaseModel):
+    max_in_flight: int = Field(default=64, ge=1, le=4096, description=_IN_FLIGHT)
+    decision_deadline_h: float = Field(
+        default=72.0, gt=0, description="review deadline of an appeal task (without undue delay)"
+    )
+
+
 class KafkaSecurity(BaseModel):
     """Passed through to aiokafka/faust; secrets stay masked."""
 
@@ -233,7 +272,7 @@ class Settings(BaseSettings):
         description="API base URL; set it to the simulator's URL for local runs",
     )
     stages: Annotated[tuple[Stage, ...], NoDecode] = Field(
-        default=ALL_STAGES, description="comma-separated: triage,review,finalize"
+        default=ALL_STAGES, description="comma-separated: triage,review,finalize,appeal"
     )
     topics: TopicNames = TopicNames()
     topic_partitions: int = Field(
@@ -251,6 +290,7 @@ class Settings(BaseSettings):
     triage: TriageTier = TriageTier()
     review: ReviewTier = ReviewTier()
     finalize: FinalizeTier = FinalizeTier()
+    appeal: AppealTier = AppealTier()
     policy_file: Path | None = Field(
         default=None, description="YAML policy overrides and per-tenant policies"
     )

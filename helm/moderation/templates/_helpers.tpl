@@ -4,7 +4,7 @@ Names, labels and the small pieces every template shares.
 
 {{/* The stages in topology order; every per-stage template loops over this list. */}}
 {{- define "moderation.stageNames" -}}
-triage review finalize
+triage review finalize appeal
 {{- end }}
 
 {{/* Chart name, overridable with nameOverride. */}}
@@ -118,6 +118,7 @@ app.kubernetes.io/component: {{ .stage }}
 {{- if eq .stage "triage" }}{{ $topics.requests }}
 {{- else if eq .stage "review" }}{{ $topics.review }}
 {{- else if eq .stage "finalize" }}{{ $topics.humanDecisions }}
+{{- else if eq .stage "appeal" }}{{ $topics.decisions }}
 {{- else }}{{ fail (printf "unknown stage %q" .stage) }}
 {{- end }}
 {{- end }}
@@ -243,7 +244,7 @@ needs them, so `helm template` fails early with one clear message.
 {{- end }}
 {{- end }}
 {{- if eq $enabled 0 }}
-{{- fail "no stage is enabled: set stages.<triage|review|finalize>.enabled" }}
+{{- fail "no stage is enabled: set stages.<triage|review|finalize|appeal>.enabled" }}
 {{- end }}
 {{- end }}
 

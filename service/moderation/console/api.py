@@ -13,12 +13,12 @@ from aiohttp import web
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from moderation.console import decisions, queue, views
+from moderation.console import appeal_decisions, appeal_views, decisions, queue, views
 from moderation.console.models import QueueName
 from moderation.console.principal import Principal
 from moderation.console.security import principal_of, state_of
 from moderation.console.stats import queue_health
-from moderation_contracts import CategoryScore, HumanAction
+from moderation_contracts import AppealVerdict, CategoryScore, HumanAction
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_PAGE = 200
@@ -44,12 +44,16 @@ def _queue_name(request: web.Request, principal: Principal) -> QueueName:
         chosen = QueueName(name)
     except ValueError:
         raise web.HTTPBadRequest(
-            text=json.dumps({"error": "bad_queue", "detail": "queue is standard or senior"}),
+            text=json.dumps(
+                {"error": "bad_queue", "detail": "queue is standard, senior or appeals"}
+            ),
             content_type="application/json",
         ) from None
     if not principal.works_queue(chosen):
         raise web.HTTPForbidden(
-            text=json.dumps({"error": "forbidden", "detail": "the senior queue needs senior"}),
+            text=json.dumps(
+                {"error": "forbidden", "detail": f"the {chosen} queue needs senior or admin"}
+            ),
             content_type="application/json",
         )
     return chosen
@@ -123,7 +127,9 @@ async def task_detail(request: web.Request) -> web.Response:
     now = state.clock()
 
     def work(session: Session) -> dict[str, Any]:
-        return views.detail(session, queue.visible_task(session, principal, task_id), now)
+        return appeal_views.any_detail(
+            session, queue.visible_task(session, principal, task_id), now
+        )
 
     return await _answer(state.read(work))
 
@@ -225,6 +231,50 @@ async def decision(request: web.Request) -> web.Response:
             now=now,
         )
         return {"task_id": task_id, "action": made.action.value, "queued": True}
+
+    try:
+        answer = await _answer(state.write(work))
+    except ValueError as problem:
+        return error(400, "invalid_decision", _describe(problem))
+    if answer.status == 200:
+        state.outbox_wake.set()
+    return answer
+
+
+def _parse_appeal_decision(body: Any) -> tuple[AppealVerdict, str]:
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    try:
+        outcome = AppealVerdict(str(body.get("outcome")))
+    except ValueError:
+        raise ValueError("outcome must be upheld or overturned") from None
+    reason = body.get("reason", "")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ValueError("reason must be a non-empty string: it is told to the appellant")
+    return outcome, reason
+
+
+async def appeal_decision(request: web.Request) -> web.Response:
+    """Decide a claimed appeal: ``{"outcome": "upheld"|"overturned", "reason": "..."}``."""
+    principal = require(request)
+    state = state_of(request)
+    task_id = request.match_info["task_id"]
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return error(413, "too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
+    try:
+        outcome, reason = _parse_appeal_decision(await request.json())
+    except json.JSONDecodeError:
+        return error(400, "invalid_json", "send a JSON object")
+    except ValueError as problem:
+        return error(400, "invalid_decision", _describe(problem))
+    now = state.clock()
+    topic = state.settings.appeal_decisions_topic
+
+    def work(session: Session) -> dict[str, Any]:
+        made = appeal_decisions.decide_appeal(
+            session, principal, task_id, outcome=outcome, reason=reason, topic=topic, now=now
+        )
+        return {"task_id": task_id, "outcome": made.outcome.value, "queued": True}
 
     try:
         answer = await _answer(state.write(work))

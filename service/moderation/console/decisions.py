@@ -9,7 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from moderation.console import audit
-from moderation.console.models import OutboxMessage, Task, TaskState
+from moderation.console.models import OutboxMessage, QueueName, Task, TaskState
 from moderation.console.principal import Principal
 from moderation.console.queue import TaskConflict, visible_task
 from moderation_contracts import CategoryScore, HumanAction, HumanDecision, dump_payload
@@ -34,6 +34,8 @@ def decide(
     malformed, e.g. remove without categories.
     """
     task = visible_task(session, principal, task_id)
+    if task.queue == QueueName.APPEALS:
+        raise TaskConflict(f"task {task_id} is an appeal: decide it with upheld or overturned")
     decision = HumanDecision(
         content_id=task.content_id,
         tenant_id=task.tenant_id,
@@ -45,7 +47,34 @@ def decide(
         decided_at=now,
     )
     state = TaskState.ESCALATED if action is HumanAction.ESCALATE else TaskState.DECIDED
-    value = dump_payload(decision)
+    close_task(
+        session,
+        principal,
+        task,
+        state=state,
+        value=dump_payload(decision),
+        topic=topic,
+        now=now,
+        action="escalate" if action is HumanAction.ESCALATE else f"decide_{action.value}",
+        detail=",".join(c.category for c in decision.categories),
+    )
+    return decision
+
+
+def close_task(
+    session: Session,
+    principal: Principal,
+    task: Task,
+    *,
+    state: TaskState,
+    value: bytes,
+    topic: str,
+    now: datetime,
+    action: str,
+    detail: str,
+) -> None:
+    """Move the claimed task out of ``open`` (compare-and-set), queue ``value`` in the outbox
+    (one message per task) and audit it: all in the caller's transaction."""
     result = session.execute(
         update(Task)
         .where(
@@ -64,7 +93,7 @@ def decide(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]  # CursorResult of an UPDATE
-        raise TaskConflict(f"you do not hold a claim on task {task_id}, or it was decided")
+        raise TaskConflict(f"you do not hold a claim on task {task.task_id}, or it was decided")
     session.add(
         OutboxMessage(
             task_pk=task.id,
@@ -75,16 +104,14 @@ def decide(
             attempts=0,
         )
     )
-    names = ",".join(c.category for c in decision.categories)
     audit.record(
         session,
         at=now,
         actor=principal.username,
-        action="escalate" if action is HumanAction.ESCALATE else f"decide_{action.value}",
+        action=action,
         task_id=task.task_id,
         tenant_id=task.tenant_id,
-        detail=names,
+        detail=detail,
     )
     session.flush()
     session.refresh(task)
-    return decision

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.console.tasks import store_tasks
+from moderation.console.tasks import store_appeal_tasks, store_tasks
 from moderation_contracts import (
+    AppealTask,
     ContractError,
     DeadLetter,
     HumanReviewTask,
@@ -73,12 +74,20 @@ async def ingest_batch(
     send: Send,
     deadletter_topic: str,
     stats: IngestStats,
+    appeal_topic: str | None = None,
 ) -> None:
-    """Store a batch; dead-letter what breaks the contract. Returns when both are durable."""
+    """Store a batch; dead-letter what breaks the contract. Returns when both are durable.
+
+    Records of ``appeal_topic`` are appeal tasks (the appeals queue); the others human-review
+    tasks."""
     tasks: list[HumanReviewTask] = []
+    appeals: list[AppealTask] = []
     for record in records:
         try:
-            tasks.append(parse_payload(HumanReviewTask, record.value))
+            if record.topic == appeal_topic:
+                appeals.append(parse_payload(AppealTask, record.value))
+            else:
+                tasks.append(parse_payload(HumanReviewTask, record.value))
         except ContractError as error:
             letter = dead_letter_for(record, error)
             await send(deadletter_topic, record.key or b"", dump_payload(letter))
@@ -93,11 +102,14 @@ async def ingest_batch(
 
     def store() -> int:
         with factory.begin() as session:
-            return store_tasks(session, tasks, now=datetime.now(UTC))
+            now = datetime.now(UTC)
+            return store_tasks(session, tasks, now=now) + store_appeal_tasks(
+                session, appeals, now=now
+            )
 
     new = await asyncio.to_thread(store)
     stats.stored += new
-    stats.duplicates += len(tasks) - new
+    stats.duplicates += len(tasks) + len(appeals) - new
     stats.last_batch_at = datetime.now(UTC)
 
 
@@ -109,6 +121,7 @@ async def run_ingest(
     deadletter_topic: str,
     stats: IngestStats,
     max_records: int = 500,
+    appeal_topic: str | None = None,
 ) -> None:
     """Forever: fetch a batch, store it, then commit its offsets (an aiokafka consumer)."""
     while True:
@@ -128,6 +141,11 @@ async def run_ingest(
         if not records:
             continue
         await ingest_batch(
-            factory, records, send=send, deadletter_topic=deadletter_topic, stats=stats
+            factory,
+            records,
+            send=send,
+            deadletter_topic=deadletter_topic,
+            stats=stats,
+            appeal_topic=appeal_topic,
         )
         await consumer.commit({tp: messages[-1].offset + 1 for tp, messages in batch.items()})

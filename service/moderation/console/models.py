@@ -55,6 +55,8 @@ class Role(StrEnum):
 class QueueName(StrEnum):
     STANDARD = "standard"
     SENIOR = "senior"
+    APPEALS = "appeals"
+    """Users' appeals of final decisions: seniors and admins, never the original reviewer."""
 
 
 class TaskState(StrEnum):
@@ -123,7 +125,9 @@ class Task(Base):
     decision: Mapped[str | None] = mapped_column(Text)
     """The HumanDecision JSON that was published (or is waiting in the outbox)."""
     payload: Mapped[str] = mapped_column(Text)
-    """The HumanReviewTask JSON as read from the topic."""
+    """The HumanReviewTask JSON as read from the topic (an AppealTask in the appeals queue)."""
+    excluded_reviewers: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """``,name,name,``: reviewers who may not claim the task (who made the decision appealed)."""
 
     __table_args__ = (
         Index(

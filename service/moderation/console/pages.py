@@ -10,7 +10,7 @@ from typing import Any, Final
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from moderation.console import accounts, audit, queue, views
+from moderation.console import accounts, appeal_views, audit, queue, views
 from moderation.console.credentials import same
 from moderation.console.models import QueueName
 from moderation.console.principal import Principal
@@ -123,7 +123,7 @@ async def queue_page(request: web.Request) -> web.Response:
     principal = signed_in(request)
     state = state_of(request)
     name = request.query.get("queue", QueueName.STANDARD.value)
-    if name not in (QueueName.STANDARD, QueueName.SENIOR) or not principal.works_queue(name):
+    if name not in tuple(QueueName) or not principal.works_queue(name):
         name = QueueName.STANDARD.value
     chosen = QueueName(name)
     now = state.clock()
@@ -141,6 +141,7 @@ async def queue_page(request: web.Request) -> web.Response:
         count_cap=queue.COUNT_CAP,
         rows=rows,
         senior=principal.works_queue(QueueName.SENIOR),
+        appeals=principal.works_queue(QueueName.APPEALS),
     )
 
 
@@ -151,12 +152,18 @@ async def task_page(request: web.Request) -> web.Response:
     now = state.clock()
 
     def work(session: Session) -> dict[str, Any]:
-        return views.detail(session, queue.visible_task(session, principal, task_id), now)
+        return appeal_views.any_detail(
+            session, queue.visible_task(session, principal, task_id), now
+        )
 
     try:
         item = await state.read(work)
     except queue.TaskNotFound:
         return page(request, "missing.html", status=404)
+    mine = item["claimed_by"] == principal.username
+    if item["queue"] == QueueName.APPEALS:
+        excluded = principal.username in item["excluded_reviewers"]
+        return page(request, "appeal.html", item=item, mine=mine, excluded=excluded)
     flagged = [
         c["category"]
         for verdict in (item["review"], item["triage"])
@@ -165,7 +172,6 @@ async def task_page(request: web.Request) -> web.Response:
     ]
     known = state.categories_for(item["tenant_id"])
     ordered = list(dict.fromkeys([*flagged, *known]))
-    mine = item["claimed_by"] == principal.username
     return page(request, "task.html", item=item, categories=ordered, mine=mine)
 
 
@@ -181,6 +187,8 @@ async def attachment(request: web.Request) -> web.Response:
 
     def work(session: Session) -> tuple[bytes, str] | None:
         task = queue.visible_task(session, principal, task_id)
+        if task.queue == QueueName.APPEALS:  # an appeal carries no content of its own
+            return None
         items = views.parsed(task).request.attachments
         if not 0 <= index < len(items):
             return None

@@ -32,7 +32,7 @@ class Principal:
         return self.tenants is None or tenant_id in self.tenants
 
     def works_queue(self, queue: str) -> bool:
-        if queue == QueueName.SENIOR:
+        if queue in (QueueName.SENIOR, QueueName.APPEALS):  # appeals: qualified staff (DSA 20)
             return self.role in (Role.SENIOR, Role.ADMIN)
         return True
 

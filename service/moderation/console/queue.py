@@ -30,6 +30,25 @@ class TaskConflict(RuntimeError):
     """The task is claimed by someone else, or no longer open."""
 
 
+class ReviewerExcluded(TaskConflict):
+    """This reviewer made the decision the appeal contests: someone else must decide it."""
+
+
+def excluded_marker(names: list[str]) -> str:
+    """How ``Task.excluded_reviewers`` stores names: ``,a,b,`` (so one LIKE finds a name)."""
+    return f",{','.join(names)}," if names else ""
+
+
+def _not_excluded(principal: Principal) -> ColumnElement[bool]:
+    """The reviewer may take the task: not one who made the decision an appeal contests."""
+    marker = f",{principal.username},"
+    return ~Task.excluded_reviewers.contains(marker, autoescape=True)
+
+
+def is_excluded(task: Task, principal: Principal) -> bool:
+    return f",{principal.username}," in (task.excluded_reviewers or "")
+
+
 def _unclaimed(now: datetime) -> ColumnElement[bool]:
     return or_(Task.claimed_by.is_(None), Task.lease_expires_at <= now)
 
@@ -99,6 +118,7 @@ def _lease(
             Task.id == task.id,
             Task.state == TaskState.OPEN,
             or_(_unclaimed(now), Task.claimed_by == principal.user_id),
+            _not_excluded(principal),
         )
         .values(
             claimed_by=principal.user_id,
@@ -125,6 +145,10 @@ def claim(
     session: Session, principal: Principal, task_id: str, *, now: datetime, lease_s: float
 ) -> Task:
     task = visible_task(session, principal, task_id)
+    if is_excluded(task, principal):
+        raise ReviewerExcluded(
+            f"you made the decision appeal task {task_id} contests; another reviewer decides it"
+        )
     if task.claimed_by == principal.user_id and task.state == TaskState.OPEN:
         return heartbeat(session, principal, task_id, now=now, lease_s=lease_s)
     if not _lease(session, task, principal, now, lease_s):
@@ -182,6 +206,7 @@ def claim_next(
             Task.queue == queue,
             _unclaimed(now),
             Task.id.not_in(skipped),
+            _not_excluded(principal),
             *_visible(principal),
         )
         .order_by(*QUEUE_ORDER)

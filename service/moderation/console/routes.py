@@ -33,6 +33,7 @@ ROUTES: Final[tuple[tuple[str, str, Handler], ...]] = (
     ("POST", "/api/tasks/{task_id}/release", api.release),
     ("POST", "/api/tasks/{task_id}/skip", api.skip),
     ("POST", "/api/tasks/{task_id}/decision", api.decision),
+    ("POST", "/api/appeals/{task_id}/decision", api.appeal_decision),
     ("GET", "/api/stats", api.stats),
     # operations (no content; no sign-in)
     ("GET", "/livez", ops.livez),

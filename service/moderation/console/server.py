@@ -96,6 +96,7 @@ async def serve(
     )
     consumer = AIOKafkaConsumer(
         settings.human_review_topic,
+        settings.appeal_tasks_topic,
         bootstrap_servers=settings.bootstrap_servers,
         group_id=settings.group_id,
         enable_auto_commit=False,
@@ -125,6 +126,7 @@ async def serve(
                     send=send,
                     deadletter_topic=settings.deadletter_topic,
                     stats=state.ingest,
+                    appeal_topic=settings.appeal_tasks_topic,
                 )
             ),
             asyncio.create_task(run_publisher(state.factory, send, state.outbox_wake)),

@@ -55,6 +55,20 @@ class ConsoleSettings(BaseSettings):
         ),
         description="where reviewers' decisions are published",
     )
+    appeal_tasks_topic: str = Field(
+        default=contract_topics.APPEAL_TASKS.name,
+        validation_alias=AliasChoices(
+            "MODERATION_TOPICS__APPEAL_TASKS", "MODERATION_CONSOLE_APPEAL_TASKS_TOPIC"
+        ),
+        description="appeals to ingest into the appeals queue",
+    )
+    appeal_decisions_topic: str = Field(
+        default=contract_topics.APPEAL_DECISIONS.name,
+        validation_alias=AliasChoices(
+            "MODERATION_TOPICS__APPEAL_DECISIONS", "MODERATION_CONSOLE_APPEAL_DECISIONS_TOPIC"
+        ),
+        description="where reviewers' appeal decisions are published",
+    )
     deadletter_topic: str = Field(
         default=contract_topics.DEAD_LETTERS.name,
         validation_alias=AliasChoices(

@@ -1,4 +1,4 @@
-"""Storing human-review tasks read from the topic: idempotent on ``task_id``."""
+"""Storing human-review and appeal tasks read from their topics: idempotent on ``task_id``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from moderation.console.models import QueueName, Task, TaskState
-from moderation_contracts import HumanReviewTask
+from moderation.console.queue import excluded_marker
+from moderation_contracts import AppealTask, HumanReviewTask
 
 
 def store_tasks(session: Session, tasks: Sequence[HumanReviewTask], *, now: datetime) -> int:
@@ -55,4 +56,36 @@ def store_tasks(session: Session, tasks: Sequence[HumanReviewTask], *, now: date
         for task in fresh.values()
     ]
     session.execute(insert(Task), rows)  # one multi-row INSERT per batch
+    return len(rows)
+
+
+def store_appeal_tasks(session: Session, tasks: Sequence[AppealTask], *, now: datetime) -> int:
+    """Insert the appeal tasks not stored yet into the appeals queue; returns how many were new.
+
+    Each names the reviewers who may not claim it (who made the decision it contests)."""
+    if not tasks:
+        return 0
+    ids = {task.task_id for task in tasks}
+    known = set(session.scalars(select(Task.task_id).where(Task.task_id.in_(ids))))
+    fresh = {t.task_id: t for t in tasks if t.task_id not in known}
+    if not fresh:
+        return 0
+    rows = [
+        {
+            "task_id": task.task_id,
+            "tenant_id": task.appeal.tenant_id,
+            "content_id": task.content_id,
+            "queue": QueueName.APPEALS,
+            "priority": task.priority.value,
+            "priority_rank": task.priority.rank,
+            "review_deadline": task.review_deadline,
+            "created_at": task.created_at,
+            "ingested_at": now,
+            "state": TaskState.OPEN,
+            "payload": task.model_dump_json(),
+            "excluded_reviewers": excluded_marker(list(task.excluded_reviewers)),
+        }
+        for task in fresh.values()
+    ]
+    session.execute(insert(Task), rows)
     return len(rows)

@@ -18,7 +18,7 @@ def parsed(task: Task) -> HumanReviewTask:
     return HumanReviewTask.model_validate_json(task.payload)
 
 
-def _verdict(verdict: Verdict | None) -> dict[str, Any] | None:
+def verdict_view(verdict: Verdict | None) -> dict[str, Any] | None:
     if verdict is None:
         return None
     return {
@@ -33,7 +33,7 @@ def _verdict(verdict: Verdict | None) -> dict[str, Any] | None:
     }
 
 
-def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
+def usernames(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     rows = session.execute(select(User.id, User.username).where(User.id.in_(ids))).tuples()
@@ -65,7 +65,7 @@ def summary(task: Task, now: datetime, names: dict[int, str]) -> dict[str, Any]:
 
 
 def summaries(session: Session, tasks: list[Task], now: datetime) -> list[dict[str, Any]]:
-    names = _usernames(session, {t.claimed_by for t in tasks if t.claimed_by is not None})
+    names = usernames(session, {t.claimed_by for t in tasks if t.claimed_by is not None})
     return [summary(task, now, names) for task in tasks]
 
 
@@ -74,7 +74,7 @@ def detail(session: Session, task: Task, now: datetime) -> dict[str, Any]:
     body = parsed(task)
     request = body.request
     ids = {i for i in (task.claimed_by, task.decided_by) if i is not None}
-    names = _usernames(session, ids)
+    names = usernames(session, ids)
     siblings = list(
         session.scalars(
             select(Task)
@@ -102,8 +102,8 @@ def detail(session: Session, task: Task, now: datetime) -> dict[str, Any]:
         ],
         "escalation_reason": body.escalation_reason.value,
         "reason": body.reason,
-        "triage": _verdict(body.triage),
-        "review": _verdict(body.review),
+        "triage": verdict_view(body.triage),
+        "review": verdict_view(body.review),
         "cost_usd": body.cost.total_usd,
         "trace_id": body.trace_id,
         "history": [

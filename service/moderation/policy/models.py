@@ -14,7 +14,14 @@ from typing import Annotated, Final, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from moderation_contracts import CategoryName, CategoryScore, Identifier, Priority, Severity
+from moderation_contracts import (
+    CategoryName,
+    CategoryScore,
+    Identifier,
+    Priority,
+    Severity,
+    StatementCategory,
+)
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 NonEmptyText = Annotated[str, StringConstraints(min_length=1, strip_whitespace=False)]
@@ -71,6 +78,30 @@ class CategoryRule(_PolicyModel):
         )
 
 
+class DecisionFacts(StrEnum):
+    """What a statement of reasons says as its facts."""
+
+    RATIONALE = "rationale"
+    """The decision's rationale (the model's or the reviewer's words about the content)."""
+    CATEGORIES = "categories"
+    """Only the categories and the policy: for tenants whose rationales may hold personal data."""
+
+
+class StatementRules(_PolicyModel):
+    """How restricting decisions map onto DSA statements of reasons (moderation/statements)."""
+
+    illegal: dict[CategoryName, NonEmptyText] = Field(
+        default_factory=dict,
+        description="Categories removed as illegal content, with the legal ground; every other "
+        "category is removed as incompatible with the terms (the default ground).",
+    )
+    categories: dict[CategoryName, StatementCategory] = Field(
+        default_factory=dict,
+        description="Overrides of the built-in mapping to the database's statement categories.",
+    )
+    decision_facts: DecisionFacts = DecisionFacts.RATIONALE
+
+
 class PolicyExample(_PolicyModel):
     """A worked example for the prompt: content, the expected verdict, and why."""
 
@@ -98,6 +129,13 @@ class Policy(_PolicyModel):
     review_deadline_hours: dict[Priority, Annotated[float, Field(gt=0)]] = Field(
         default_factory=lambda: dict(DEFAULT_REVIEW_DEADLINE_HOURS)
     )
+    appeal_window_days: int = Field(
+        default=183,
+        ge=1,
+        le=3650,
+        description="Appeals are heard this long after the final decision (DSA: six months).",
+    )
+    statements: StatementRules = StatementRules()
 
     @model_validator(mode="after")
     def _examples_use_known_categories(self) -> Self:

@@ -20,12 +20,10 @@ So finalize runs in two steps, both in the finalize worker's consumer group:
    travels the same partition so it is ordered with the item's other events) or when the
    partition holds more than ``park_max_items`` parked answers (the oldest goes).
 
-The state lives in memory for the partitions this worker owns and is written through to a
-compacted internal topic, to the same partition number as the event it came from; it is an
-output of the event, so it is acknowledged before the event's offset is committed. When a
-partition moves to another worker, :meth:`FinalizeStore.assigned` reads that partition of the
-state topic back before the intake hands over any event of it. Re-processing an event after a
-crash finds the state it already wrote: a decided task is not decided twice.
+The state lives in a :class:`~moderation.streaming.keyed_state.KeyedStateStore`: in memory for
+the partitions this worker owns, written through to a compacted internal topic and read back
+when a partition moves here. Re-processing an event after a crash finds the state it already
+wrote: a decided task is not decided twice.
 """
 
 from __future__ import annotations
@@ -33,12 +31,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
-
-from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from moderation.routing import Route, Routing
 from moderation.settings import TopicNames
@@ -52,8 +46,9 @@ from moderation.stages.outputs import (
     task_id_for,
     utc_clock,
 )
+from moderation.streaming.keyed_state import KeyedStateStore
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
-from moderation.streaming.runner import Partition, Sender
+from moderation.streaming.runner import Sender
 from moderation_contracts import (
     ContractError,
     Decision,
@@ -151,7 +146,7 @@ class FinalizeIntake:
 
 
 @dataclass
-class FinalizeStore:
+class FinalizeStore(KeyedStateStore[FinalizeState]):
     """Per-item state of the partitions this worker owns, restored from the state topic."""
 
     names: TopicNames
@@ -159,74 +154,19 @@ class FinalizeStore:
     client_options: dict[str, object] = field(default_factory=dict)
     states: dict[int, dict[str, FinalizeState]] = field(default_factory=dict)
     _expiry_sent: dict[str, datetime] = field(default_factory=dict)
+    label = "finalize"
+    state_model = FinalizeState
 
     @property
-    def topics(self) -> frozenset[str]:
-        """The input whose partitions this state follows (for the intake's hooks)."""
-        return frozenset({self.names.finalize_events})
+    def state_topic(self) -> str:
+        return self.names.finalize_state
 
-    def get(self, partition: int, content_id: str) -> FinalizeState | None:
-        return self.states.get(partition, {}).get(content_id)
+    @property
+    def events_topic(self) -> str:
+        return self.names.finalize_events
 
-    def put(self, partition: int, state: FinalizeState) -> Outbound:
-        """Keep ``state`` and return the record that writes it through (same partition)."""
-        self.states.setdefault(partition, {})[state.content_id] = state
-        return Outbound(
-            topic=self.names.finalize_state,
-            key=state.content_id.encode(),
-            value=dump_payload(state),
-            route="state",
-            partition=partition,
-        )
-
-    async def assigned(self, partitions: Sequence[Partition]) -> None:
-        if partitions:
-            self.states.update(await self._restore(sorted({number for _, number in partitions})))
-
-    def revoked(self, partitions: Sequence[Partition]) -> None:
-        for _, number in partitions:
-            for content_id in self.states.pop(number, {}):
-                self._expiry_sent.pop(content_id, None)
-
-    async def _restore(self, numbers: Sequence[int]) -> dict[int, dict[str, FinalizeState]]:
-        """Read the state topic's ``numbers`` partitions from the beginning to their end, all
-        with one consumer (one connection per rebalance, not one per partition)."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.bootstrap_servers,
-            enable_auto_commit=False,
-            **self.client_options,
-        )
-        await consumer.start()
-        restored: dict[int, dict[str, FinalizeState]] = {number: {} for number in numbers}
-        try:
-            tps = [TopicPartition(self.names.finalize_state, number) for number in numbers]
-            consumer.assign(tps)
-            await consumer.seek_to_beginning(*tps)
-            ends = await consumer.end_offsets(tps)
-            pending = {tp for tp in tps if await consumer.position(tp) < ends[tp]}
-            while pending:
-                batch = await consumer.getmany(*pending, timeout_ms=1000)
-                for tp, records in batch.items():
-                    for record in records:
-                        self._replay(restored[tp.partition], tp, record)
-                pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
-        finally:
-            await consumer.stop()
-        for number, states in restored.items():
-            _log.info("finalize state of partition %d restored: %d items", number, len(states))
-        return restored
-
-    @staticmethod
-    def _replay(states: dict[str, FinalizeState], tp: TopicPartition, record: Any) -> None:
-        """Apply one state record (a tombstone forgets the item)."""
-        content_id = record.key.decode() if record.key else ""
-        if record.value is None:
-            states.pop(content_id, None)
-            return
-        try:
-            states[content_id] = parse_payload(FinalizeState, record.value)
-        except ContractError:
-            _log.error("finalize state %s[%d]@%d unreadable", tp.topic, tp.partition, record.offset)
+    def forget(self, content_id: str) -> None:
+        self._expiry_sent.pop(content_id, None)
 
     async def sweep(self, sender: Sender, max_age: timedelta, now: datetime) -> int:
         """Send an ``expire`` event for each item whose oldest parked answer is too old."""
@@ -502,7 +442,13 @@ class FinalizeStage:
         categories = human.categories or (
             made.categories if status is DecisionStatus.REMOVED else []
         )
-        return made.model_copy(update={"categories": categories, "rationale": human.notes[:500]})
+        return made.model_copy(
+            update={
+                "categories": categories,
+                "rationale": human.notes[:500],
+                "reviewer_id": human.reviewer_id,
+            }
+        )
 
     def _escalated(self, human: HumanDecision, task: HumanReviewTask) -> HumanReviewTask:
         generation = _generation(task) + 1

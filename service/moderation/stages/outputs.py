@@ -12,6 +12,7 @@ from moderation.policy import Policy
 from moderation.routing import Routing
 from moderation.streaming.records import Outbound
 from moderation_contracts import (
+    ContentKind,
     CostBreakdown,
     Decision,
     DecisionStatus,
@@ -67,6 +68,18 @@ def task_id_for(tenant_id: str, content_id: str, generation: int = 0) -> str:
     return f"task-{digest}" + (f"-e{generation}" if generation else "")
 
 
+def decision_id_for(*parts: str) -> str:
+    """Stable per decision (the statement of reasons' puid): a re-processed event that makes
+    the same decision again gives it the same id, so consumers and the DSA database dedupe."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return f"d-{digest}"
+
+
+def content_kinds(request: ModerationRequest) -> list[ContentKind]:
+    kinds = [ContentKind.TEXT] if request.text else []
+    return kinds + ([ContentKind.IMAGE] if request.attachments else [])
+
+
 def review_deadline(now: datetime, hours: float) -> datetime:
     return now + timedelta(hours=hours)
 
@@ -90,6 +103,7 @@ def decision(
     """The decision; ``cached`` lists the other verdicts behind it (``from_cache`` if any was
     reused). ``models`` comes from :func:`models_used`."""
     reused = [v for v in (verdict, *cached) if v is not None and v.from_cache]
+    behind = {v.tier: v for v in (*cached, verdict) if v is not None}
     return Decision(
         content_id=request.content_id,
         tenant_id=request.tenant_id,
@@ -109,6 +123,11 @@ def decision(
         decided_at=now,
         overturned=overturned,
         reason=routing.reason[:500],
+        decision_id=decision_id_for(
+            request.tenant_id, request.content_id, str(routing.decided_by), str(status)
+        ),
+        content_kinds=content_kinds(request),
+        verdicts=[behind[t] for t in (Tier.HAIKU, Tier.SONNET) if t in behind],
     )
 
 

@@ -8,7 +8,7 @@ feeds it.
 - :class:`~moderation.worker.judges.JudgeChain`: each model tier's judge (classifier, batch
   mode, verdict cache, rollout);
 - :mod:`~moderation.worker.stage_builders`: per stage, what it reads, writes and needs
-  (``build_triage``, ``build_review``, ``build_finalize``), collected in an
+  (``build_triage``, ``build_review``, ``build_finalize``, ``build_appeal``), collected in an
   :class:`~moderation.worker.assembly.Assembly`;
 - :func:`intake_for`: one :class:`~moderation.streaming.intake.Intake` for every input topic,
   which owns fetching, seeking and committing (see its docstring for why nothing can be
@@ -46,7 +46,12 @@ from moderation.worker.health import serve_health
 from moderation.worker.judges import JudgeChain
 from moderation.worker.kafka_config import client_security, faust_credentials
 from moderation.worker.services import PolicyWatchService
-from moderation.worker.stage_builders import build_finalize, build_review, build_triage
+from moderation.worker.stage_builders import (
+    build_appeal,
+    build_finalize,
+    build_review,
+    build_triage,
+)
 
 _log = logging.getLogger(__name__)
 
@@ -185,6 +190,8 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) 
         build_review(assembly, judges.review(), staged)
     if Stage.FINALIZE in settings.stages:
         build_finalize(assembly)
+    if Stage.APPEAL in settings.stages:  # appeals, and statements of reasons
+        build_appeal(assembly, policies)  # the reloadable book, never a canary's candidate
 
     intake = intake_for(assembly)
     api_watch = None

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from moderation.worker.app import Wiring
 
 _STAGE_HELP = (
-    "comma-separated stages to run: triage, review, finalize (default: all three, or "
+    "comma-separated stages to run: triage, review, finalize, appeal (default: all four, or "
     "MODERATION_STAGES). Production runs one stage per deployment; workers running the same "
     "stages form one consumer group."
 )
@@ -44,7 +44,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--web-port",
         type=int,
         help="health/metrics port (MODERATION_WEB_PORT; default 6066 for all stages, 6066 + "
-        "triage 1, review 2, finalize 4 for a subset, so per-stage workers share a host; 0 = off)",
+        "triage 1, review 2, finalize 4, appeal 8 for a subset, so per-stage workers share a "
+        "host; 0 = off)",
     )
     worker.add_argument(
         "--from",
@@ -175,8 +176,14 @@ def _prepare_topics(settings: Settings, *, create: bool, log: logging.Logger) ->
         )
         if created:
             log.info("created topics: %s", ", ".join(created))
-    if Stage.FINALIZE in settings.stages:
-        internal = (settings.topics.finalize_events, settings.topics.finalize_state)
+    if Stage.FINALIZE in settings.stages or Stage.APPEAL in settings.stages:
+        names = settings.topics
+        internal = (
+            names.finalize_events,
+            names.finalize_state,
+            names.appeal_events,
+            names.appeal_state,
+        )
         problem = copartition_problem(
             settings.topics, asyncio.run(partition_counts(settings.bootstrap_servers, internal))
         )

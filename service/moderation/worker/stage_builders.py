@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from moderation.llm.judge import Judge
 from moderation.policy import PolicyLookup
+from moderation.stages.appeal import AppealStage
+from moderation.stages.appeal_intake import AppealIntake, AppealStore
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore, sweep_forever
 from moderation.stages.review import ReviewStage
 from moderation.stages.triage import TriageStage
@@ -70,3 +72,29 @@ def build_finalize(assembly: Assembly) -> None:
     assembly.hooks.append(store)
     age = settings.finalize.park_max_age_s
     assembly.background.append(lambda: sweep_forever(store, assembly.sender, age))
+
+
+def build_appeal(assembly: Assembly, policies: PolicyLookup) -> None:
+    """Appeal: keeps each item's last restricting final decision and its appeals, per item;
+    builds the statement of reasons as a final decision passes through.
+
+    - reads: ``decisions``, ``appeals`` and ``appeal_decisions`` (re-keyed by item onto
+      ``appeal_events``), then ``appeal_events``
+    - writes: ``appeal_events``, ``appeal_state`` (compacted), ``appeal_outcomes``,
+      ``appeal_tasks`` (the console's appeals queue), ``decisions`` (an overturn's superseding
+      decision), ``statements``, ``deadletter``
+    - needs: the per-partition state store (restored from ``appeal_state`` when partitions are
+      assigned: a partition hook) and the policies (appeal window, statement mapping)
+    """
+    settings = assembly.settings
+    topics = settings.topics
+    window = settings.appeal.max_in_flight
+    rekey = AppealIntake(topics)
+    for source in (topics.decisions, topics.appeals, topics.appeal_decisions):
+        assembly.read(source, "appeal", window, rekey.handle)
+    store = AppealStore(topics, settings.bootstrap_servers, client_security(settings))
+    appeal = AppealStage(
+        store, policies, topics, deadline_hours=settings.appeal.decision_deadline_h
+    )
+    assembly.read(topics.appeal_events, "appeal", window, appeal.handle)
+    assembly.hooks.append(store)

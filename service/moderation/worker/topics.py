@@ -97,15 +97,21 @@ async def partition_counts(
 
 
 def copartition_problem(topics: TopicNames, counts: Mapping[str, int]) -> str | None:
-    """Finalize writes its state to the partition number of the event it came from: the two
-    internal topics must have the same partition count."""
-    events, state = counts.get(topics.finalize_events), counts.get(topics.finalize_state)
-    if events is None or state is None or events == state:
-        return None
-    return (
-        f"topic {topics.finalize_events} has {events} partitions but {topics.finalize_state} "
-        f"has {state}; they must match (recreate {topics.finalize_state} with {events})"
+    """Finalize and the appeal stage write their state to the partition number of the event it
+    came from: each pair of internal topics must have the same partition count."""
+    pairs = (
+        (topics.finalize_events, topics.finalize_state),
+        (topics.appeal_events, topics.appeal_state),
     )
+    for events_topic, state_topic in pairs:
+        events, state = counts.get(events_topic), counts.get(state_topic)
+        if events is None or state is None or events == state:
+            continue
+        return (
+            f"topic {events_topic} has {events} partitions but {state_topic} "
+            f"has {state}; they must match (recreate {state_topic} with {events})"
+        )
+    return None
 
 
 BATCH_OVERHEAD_BYTES = 64 * 1024
@@ -124,5 +130,12 @@ def contract_limits(topics: TopicNames) -> dict[str, int]:
         topics.shadow: contract_topics.SHADOW,
         topics.finalize_events: contract_topics.FINALIZE_EVENTS,
         topics.finalize_state: contract_topics.FINALIZE_STATE,
+        topics.appeals: contract_topics.APPEALS,
+        topics.appeal_tasks: contract_topics.APPEAL_TASKS,
+        topics.appeal_decisions: contract_topics.APPEAL_DECISIONS,
+        topics.appeal_outcomes: contract_topics.APPEAL_OUTCOMES,
+        topics.statements: contract_topics.STATEMENTS,
+        topics.appeal_events: contract_topics.APPEAL_EVENTS,
+        topics.appeal_state: contract_topics.APPEAL_STATE,
     }
     return {name: spec.max_message_bytes + BATCH_OVERHEAD_BYTES for name, spec in specs.items()}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 
 from aiohttp.test_utils import TestClient
 
 from moderation.console.models import Role
 from moderation.console.state import ConsoleState
-from moderation.console.tasks import store_tasks
-from moderation_contracts import HumanReviewTask
+from moderation.console.tasks import store_appeal_tasks, store_tasks
+from moderation_contracts import AppealTask, HumanReviewTask
 
 PASSWORD = "correct horse battery staple"
 
@@ -35,6 +36,10 @@ class Console:
     def add_tasks(self, *tasks: HumanReviewTask) -> None:
         with self.state.factory.begin() as session:
             store_tasks(session, list(tasks), now=datetime.now(UTC))
+
+    def add_appeals(self, *tasks: AppealTask) -> None:
+        with self.state.factory.begin() as session:
+            store_appeal_tasks(session, list(tasks), now=datetime.now(UTC))
 
     def headers(self, username: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -60,3 +65,14 @@ async def sign_in(client: Client, username: str, password: str = PASSWORD) -> st
     assert answer.status == 303, await answer.text()
     queue = await client.get("/queue")
     return form_field(await queue.text(), "csrf-token")
+
+
+class Collector(HTMLParser):
+    """Every start tag and attribute the browser would build from the page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))

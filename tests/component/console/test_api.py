@@ -30,6 +30,7 @@ async def test_every_api_route_refuses_a_caller_without_credentials(
         ("POST", "/api/tasks/task-acme-1/release"),
         ("POST", "/api/tasks/task-acme-1/skip"),
         ("POST", "/api/tasks/task-acme-1/decision"),
+        ("POST", "/api/appeals/task-acme-1/decision"),
         ("GET", "/api/stats"),
     ):
         answer = await client.request(method, path)

@@ -40,6 +40,7 @@ def test_the_route_table_is_exactly_this() -> None:
         ("POST", "/api/tasks/{task_id}/release"),
         ("POST", "/api/tasks/{task_id}/skip"),
         ("POST", "/api/tasks/{task_id}/decision"),
+        ("POST", "/api/appeals/{task_id}/decision"),
         ("GET", "/api/stats"),
         ("GET", "/livez"),
         ("GET", "/readyz"),

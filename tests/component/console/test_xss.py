@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from moderation.console.samples import sample_task
-from tests.component.console.console_web_harness import Console, sign_in
+from tests.component.console.console_web_harness import Collector, Console, sign_in
 
 Client = TestClient[object, object]
 
@@ -32,17 +31,6 @@ CORPUS = (
     "user\u202egnp.exe",
     "\u2067hidden\u2069 and \u200bzero\u200dwidth \ufeff",
 )
-
-
-class Collector(HTMLParser):
-    """Every start tag and attribute the browser would build from the page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
 
 
 @pytest.mark.parametrize("hostile", CORPUS)

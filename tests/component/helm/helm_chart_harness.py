@@ -22,7 +22,7 @@ HELM_DIR = REPO_ROOT / "helm"
 CHART_DIR = HELM_DIR / "moderation"
 INSTALL_SCRIPT = HELM_DIR / "tools" / "install-helm.sh"
 SCENARIOS = sorted(p.name for p in (CHART_DIR / "ci").glob("*.yaml"))
-STAGES = ("triage", "review", "finalize")
+STAGES = ("triage", "review", "finalize", "appeal")
 RELEASE = "mod"
 NAMESPACE = "trust-safety"
 #: The values the chart cannot default, for renders that start from values.yaml alone.

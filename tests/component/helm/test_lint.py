@@ -75,6 +75,7 @@ def test_api_key_as_a_value_is_refused_by_the_schema(helm: Helm) -> None:
                 "stages.triage.enabled=false",
                 "stages.review.enabled=false",
                 "stages.finalize.enabled=false",
+                "stages.appeal.enabled=false",
             ],
             "no stage is enabled",
         ),
@@ -99,7 +100,7 @@ def test_unworkable_values_are_refused(helm: Helm, sets: list[str], message: str
 
 def test_renders_for_the_oldest_supported_kubernetes(helm: Helm) -> None:
     rendered = helm.render(["production-values.yaml"], extra=["--kube-version", "1.25.0"])
-    assert len(rendered.of_kind("Deployment")) == 3
+    assert len(rendered.of_kind("Deployment")) == 4
 
 
 def test_older_kubernetes_is_refused_by_chart_kube_version(helm: Helm) -> None:

@@ -23,6 +23,7 @@ INPUT_TOPIC = {
     "triage": "moderation.requests.v1",
     "review": "moderation.review.sonnet.v1",
     "finalize": "moderation.human-decisions.v1",
+    "appeal": "moderation.decisions.v1",
 }
 SELECTOR_KEYS = {"app.kubernetes.io/name", "app.kubernetes.io/instance"}
 
@@ -75,7 +76,7 @@ def test_selectors_are_stable_labels_only(
 def test_one_deployment_per_stage_with_its_own_command_and_replicas(defaults: Rendered) -> None:
     deployments = defaults.deployments()
     assert set(deployments) == set(STAGES)
-    expected_replicas = {"triage": 2, "review": 1, "finalize": 1}
+    expected_replicas = {"triage": 2, "review": 1, "finalize": 1, "appeal": 1}
     for stage, deployment in deployments.items():
         assert deployment["metadata"]["name"] == f"{RELEASE}-moderation-{stage}"
         assert deployment["spec"]["replicas"] == expected_replicas[stage]
@@ -257,7 +258,7 @@ def test_keda_and_hpa_default_their_ceiling_to_the_partition_count(helm: Helm) -
 
 def test_hpa_scenario(scenario_renders: dict[str, Rendered]) -> None:
     rendered = scenario_renders["hpa-values.yaml"]
-    assert set(rendered.deployments()) == {"triage", "finalize"}
+    assert set(rendered.deployments()) == {"triage", "finalize", "appeal"}
     hpas = {
         h["spec"]["scaleTargetRef"]["name"]: h["spec"]
         for h in rendered.of_kind("HorizontalPodAutoscaler")

@@ -9,12 +9,44 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.remote.webdriver import WebDriver
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from moderation.console.db import make_engine, migrate
 from moderation_dev.devkafka import free_port
 from moderation_dev.devpostgres import local_postgres
 from tests.integration.console.console_process_harness import ConsoleProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not os.access(p, os.X_OK)]
+    assert not missing, f"install Debian's chromium and chromium-driver (missing: {missing})"
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",  # tests run as root in CI containers
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1000",
+        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(
+        service=Service(executable_path=str(CHROMEDRIVER), log_output=str(tmp_path / "driver.log")),
+        options=options,
+    )
+    driver.set_page_load_timeout(30)
+    try:
+        yield driver
+    finally:
+        driver.quit()
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +109,9 @@ def console_factory(
             "MODERATION_TOPICS__HUMAN_REVIEW": topics["human_review"],
             "MODERATION_TOPICS__HUMAN_DECISIONS": topics["human_decisions"],
             "MODERATION_TOPICS__DEADLETTER": topics["deadletter"],
+            # This test's own appeal topics unless it names them (never the shared defaults).
+            "MODERATION_TOPICS__APPEAL_TASKS": topics["human_review"] + ".appeal-tasks",
+            "MODERATION_TOPICS__APPEAL_DECISIONS": topics["human_review"] + ".appeal-decisions",
             **extra,
         }
         made = ConsoleProcess(

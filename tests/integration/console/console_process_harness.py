@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -22,6 +24,17 @@ class ConsoleProcess:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def api(self, token: str, method: str, path: str, body: Any = None) -> Any:
+        """One JSON API call as the user of ``token``; raises HTTPError on a 4xx/5xx answer."""
+        request = urllib.request.Request(  # noqa: S310 - loopback test server
+            self.url + path,
+            method=method,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+            return json.loads(answer.read())
 
     def cli(self, *args: str, password: str | None = None) -> str:
         env = dict(self.env)

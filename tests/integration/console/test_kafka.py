@@ -31,17 +31,6 @@ def _topics(unique_name: Callable[[str], str]) -> dict[str, str]:
     }
 
 
-def _api(console: ConsoleProcess, token: str, method: str, path: str, body: Any = None) -> Any:
-    request = urllib.request.Request(  # noqa: S310 - loopback test server
-        console.url + path,
-        method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-        return json.loads(answer.read())
-
-
 async def _read(bootstrap: str, topic: str, count: int, timeout: float = 30) -> list[Any]:
     consumer = AIOKafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
@@ -109,10 +98,10 @@ async def test_ingest_is_idempotent_dead_letters_bad_records_and_decisions_leave
     await asyncio.sleep(2)
     assert await asyncio.to_thread(_count, postgres_url) == 5
 
-    claimed = await asyncio.to_thread(_api, console, token, "POST", "/api/queue/next")
+    claimed = await asyncio.to_thread(console.api, token, "POST", "/api/queue/next")
     task_id = claimed["task_id"]
     body = {"action": "remove", "categories": [{"category": "harassment", "severity": "high"}]}
-    await asyncio.to_thread(_api, console, token, "POST", f"/api/tasks/{task_id}/decision", body)
+    await asyncio.to_thread(console.api, token, "POST", f"/api/tasks/{task_id}/decision", body)
     published = await _read(kafka_bootstrap, topics["human_decisions"], 1)
     assert len(published) == 1
     decision = json.loads(published[0].value)

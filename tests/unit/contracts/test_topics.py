@@ -6,6 +6,10 @@ import pytest
 
 from moderation_contracts import (
     TOPICS,
+    Appeal,
+    AppealDecision,
+    AppealOutcome,
+    AppealTask,
     DeadLetter,
     Decision,
     HumanDecision,
@@ -14,6 +18,7 @@ from moderation_contracts import (
     Party,
     ReviewRequest,
     ShadowComparison,
+    StatementOfReasons,
     topic_for,
     topics_read_by,
     topics_written_by,
@@ -30,6 +35,11 @@ def test_contracts_default_topic_names() -> None:
         HumanDecision: "moderation.human-decisions.v1",
         DeadLetter: "moderation.deadletter.v1",
         ShadowComparison: "moderation.shadow.v1",
+        Appeal: "moderation.appeals.v1",
+        AppealTask: "moderation.review.appeals.v1",
+        AppealDecision: "moderation.appeal-decisions.v1",
+        AppealOutcome: "moderation.appeal-outcomes.v1",
+        StatementOfReasons: "moderation.statements.v1",
     }
 
 
@@ -48,9 +58,14 @@ def test_contracts_every_topic_has_a_writer_and_a_reader() -> None:
 
 def test_contracts_stage_views() -> None:
     assert [s.payload for s in topics_read_by(Party.TRIAGE)] == [ModerationRequest]
-    assert [s.payload for s in topics_read_by(Party.UPSTREAM)] == [Decision]
+    assert [s.payload for s in topics_read_by(Party.UPSTREAM)] == [Decision, AppealOutcome]
     assert ReviewRequest in [s.payload for s in topics_written_by(Party.TRIAGE)]
-    assert [s.payload for s in topics_written_by(Party.UPSTREAM)] == [ModerationRequest]
+    assert [s.payload for s in topics_written_by(Party.UPSTREAM)] == [ModerationRequest, Appeal]
+    assert [s.payload for s in topics_read_by(Party.APPEAL)] == [
+        Decision,
+        Appeal,
+        AppealDecision,
+    ]
 
 
 def test_contracts_topic_for_payload() -> None:

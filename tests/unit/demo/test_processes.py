@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from moderation.progress import ProgressLine, progress_text
-from moderation.settings import Settings, TopicNames
+from moderation.settings import ALL_STAGES, Settings, TopicNames
 from moderation_dev.demo.corpus import CorpusItem
 from moderation_dev.demo.ledger import Ledger
 from moderation_dev.demo.processes import SIM_API_KEY, demo_topics, uses_real_api, worker_env
@@ -56,7 +56,7 @@ def test_the_worker_settings_read_the_runs_topics_and_group(
     assert settings.app_id == "demo-abc"
     assert settings.bootstrap_servers == "127.0.0.1:1234"
     assert settings.topic_partitions == 3
-    assert len(settings.stages) == 3, "an inherited MODERATION_STAGES must not narrow the demo"
+    assert settings.stages == ALL_STAGES, "an inherited MODERATION_STAGES must not narrow the demo"
     assert settings.anthropic_base_url == "http://127.0.0.1:9"
     assert settings.anthropic_api_key is not None
     assert settings.anthropic_api_key.get_secret_value() == SIM_API_KEY

@@ -6,8 +6,11 @@ import re
 from pathlib import Path
 
 from moderation.cli import build_parser
+from moderation.stages.appeal import appeal_task_id
 from moderation.stages.outputs import task_id_for
-from moderation_contracts.examples import examples
+from moderation_contracts import AppealDecision, AppealTask
+from moderation_contracts.examples import examples, final_decision
+from moderation_contracts.examples_appeals import appeal as example_appeal
 
 ROOT = Path(__file__).resolve().parents[3]
 READMES = sorted(p for p in ROOT.rglob("README.md") if ".venv" not in p.parts)
@@ -45,7 +48,11 @@ def test_example_task_id_has_the_produced_format() -> None:
     assert produced.match(task_id_for("acme", "c-1"))
     for example in examples().values():
         task_id = getattr(example, "task_id", None)
-        if task_id is not None:
+        if isinstance(example, AppealTask):  # appeal tasks: the appeal stage's format
+            assert task_id == appeal_task_id(example.appeal)
+        elif isinstance(example, AppealDecision):
+            assert task_id == appeal_task_id(example_appeal(final_decision()))
+        elif task_id is not None:
             assert produced.match(task_id), task_id
 
 

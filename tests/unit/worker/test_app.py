@@ -19,13 +19,21 @@ TOPICS = Settings().topics
         ("review", {TOPICS.review}),
         ("finalize", {TOPICS.human_review, TOPICS.human_decisions, TOPICS.finalize_events}),
         (
-            "triage,review,finalize",
+            "appeal",
+            {TOPICS.decisions, TOPICS.appeals, TOPICS.appeal_decisions, TOPICS.appeal_events},
+        ),
+        (
+            "triage,review,finalize,appeal",
             {
                 TOPICS.requests,
                 TOPICS.review,
                 TOPICS.human_review,
                 TOPICS.human_decisions,
                 TOPICS.finalize_events,
+                TOPICS.decisions,
+                TOPICS.appeals,
+                TOPICS.appeal_decisions,
+                TOPICS.appeal_events,
             },
         ),
     ],
@@ -46,3 +54,4 @@ def test_only_model_stages_watch_the_model_api() -> None:
     assert watched("triage")
     assert watched("review")
     assert not watched("finalize")
+    assert not watched("appeal")

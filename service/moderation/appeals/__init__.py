@@ -1,0 +1,1 @@
+"""Appeal figures for transparency reports (``moderation report appeals``)."""

@@ -1,0 +1,313 @@
+"""The appeal stage, step 2: appeals meet the final decisions they contest; humans re-decide.
+
+Per item (state in an :class:`~moderation.stages.appeal_intake.AppealStore`, which survives
+restarts and rebalances) the stage keeps the last final decision and the appeals of it. Every
+appeal is answered on the appeal-outcomes topic, never silence:
+
+| appeal                                            | answer                                    |
+|---------------------------------------------------|-------------------------------------------|
+| no restricting decision known (or not the one named) | rejected: unknown_item                 |
+| the decision was overturned on an earlier appeal  | rejected: already_decided                 |
+| the decision restricts nothing (allowed)          | rejected: not_restricted                  |
+| after the policy's window (183 days by default)   | rejected: late                            |
+| another appeal of the decision is open            | rejected: duplicate                       |
+| an appeal of the decision was decided             | rejected: already_decided                 |
+| otherwise                                         | received, and a task for the appeals queue |
+| the same appeal again (a re-delivery)             | the answer it got, sent again             |
+
+A reviewer's answer (never the reviewer who made the original decision) closes the appeal:
+upheld, or overturned, which publishes a new final decision that names the one it
+``supersedes``. Every final decision that restricts content also gets its statement of reasons
+(:mod:`moderation.statements.mapping`) when it passes through here.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from moderation.policy import Policy, PolicyLookup, UnknownTenant
+from moderation.settings import TopicNames
+from moderation.stages.appeal_intake import STAGE, AppealStore
+from moderation.stages.appeal_rules import answer_problem, bounded, superseding, why_not_heard
+from moderation.stages.deadletters import dead_letter, invalid_input
+from moderation.stages.outputs import Clock, output, utc_clock
+from moderation.statements.mapping import restricts, statement_for
+from moderation.streaming.records import Inbound, Outbound, Outcome
+from moderation_contracts import (
+    Appeal,
+    AppealDecision,
+    AppealEvent,
+    AppealEventKind,
+    AppealOutcome,
+    AppealRecord,
+    AppealRejection,
+    AppealState,
+    AppealStatus,
+    AppealTask,
+    AppealVerdict,
+    ContractError,
+    Decision,
+    Source,
+    parse_payload,
+)
+
+
+def appeal_task_id(appeal: Appeal) -> str:
+    return f"appeal-{appeal.appeal_id}"
+
+
+@dataclass
+class AppealStage:
+    """Step 2: one state per item; decisions, appeals and answers meet here, in order."""
+
+    store: AppealStore
+    policies: PolicyLookup
+    topics: TopicNames
+    clock: Clock = utc_clock
+    deadline_hours: float = 72.0
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        try:
+            event = parse_payload(AppealEvent, inbound.value or b"")
+        except ContractError as error:
+            return invalid_input(inbound, self.topics, STAGE, error)
+        state = self.store.get(inbound.partition, event.content_id) or AppealState(
+            content_id=event.content_id
+        )
+        outputs: list[Outbound] = []
+        if event.kind is AppealEventKind.DECISION:
+            assert event.decision is not None
+            route = self._on_decision(event.decision, state, outputs, inbound)
+            tenant = event.decision.tenant_id
+        elif event.kind is AppealEventKind.APPEAL:
+            assert event.appeal is not None
+            route = self._on_appeal(event.appeal, event.received_at, state, outputs, inbound)
+            tenant = event.appeal.tenant_id
+        else:
+            assert event.answer is not None
+            route = self._on_answer(event.answer, event.source, state, outputs, inbound)
+            tenant = event.answer.tenant_id
+        return Outcome(tuple(outputs), route, event.content_id, tenant)
+
+    def _policy(self, tenant_id: str) -> Policy:
+        try:
+            return self.policies.for_tenant(tenant_id)
+        except UnknownTenant:
+            return self.policies.default
+
+    # -- final decisions -----------------------------------------------------------------------
+
+    def _on_decision(
+        self, made: Decision, state: AppealState, outputs: list[Outbound], inbound: Inbound
+    ) -> str:
+        statement = statement_for(made, self._policy(made.tenant_id))
+        if statement is not None:  # re-sent on a re-delivery: consumers dedupe on its puid
+            outputs.append(output(self.topics.statements, statement, made.content_id, "statement"))
+        current = state.decision
+        if current is None and not restricts(made):
+            # Most items are allowed and never restricted: they are not kept (an appeal of one
+            # is answered unknown_item). Memory holds restricted items and what followed them.
+            return "decision_not_kept"
+        if (
+            current is not None
+            and made.decision_id is not None
+            and made.decision_id in (current.decision_id, current.supersedes)
+        ):
+            return "decision_known"  # our own overturn coming back, or a re-read
+        state = state.model_copy(update={"decision": made, "updated_at": self.clock()})
+        outputs.append(self.store.put(inbound.partition, state))
+        return "decision_statement" if statement is not None else "decision"
+
+    # -- appeals ------------------------------------------------------------------------------
+
+    def _on_appeal(
+        self,
+        appeal: Appeal,
+        received_at: datetime,
+        state: AppealState,
+        outputs: list[Outbound],
+        inbound: Inbound,
+    ) -> str:
+        known = next((r for r in state.appeals if r.appeal_id == appeal.appeal_id), None)
+        if known is not None:  # a re-delivery: the same answers again (consumers dedupe)
+            if known.task is not None:
+                outputs.append(self._task_record(known.task))
+            outputs.append(self._outcome_record(known.answer))
+            return "appeal_redelivered"
+        window = self._policy(appeal.tenant_id).appeal_window_days
+        problem = why_not_heard(appeal, received_at, state, window)
+        now = self.clock()
+        decision = state.decision
+        if decision is not None and decision.tenant_id != appeal.tenant_id:
+            decision = None  # another tenant's item: nothing of it goes into the answer
+        contested = appeal.decision_id or (decision.decision_id if decision else None)
+        if problem is not None:
+            rejection, why = problem
+            answer = self._outcome(
+                appeal,
+                AppealStatus.REJECTED,
+                why,
+                contested=contested,
+                rejection=rejection,
+                decided_at=now,
+            )
+            record = AppealRecord(
+                appeal_id=appeal.appeal_id,
+                decision_id=decision.decision_id if decision else None,
+                answer=answer,
+            )
+            route = f"rejected:{rejection}"
+            task = None
+        else:
+            assert decision is not None
+            task = AppealTask(
+                task_id=appeal_task_id(appeal),
+                appeal=appeal,
+                original=decision,
+                excluded_reviewers=[decision.reviewer_id] if decision.reviewer_id else [],
+                review_deadline=now + timedelta(hours=self.deadline_hours),
+                created_at=now,
+            )
+            answer = self._outcome(
+                appeal,
+                AppealStatus.RECEIVED,
+                "Your appeal was received; a person will review the decision.",
+                contested=contested,
+                decided_at=now,
+            )
+            record = AppealRecord(
+                appeal_id=appeal.appeal_id,
+                decision_id=decision.decision_id,
+                task=task,
+                answer=answer,
+            )
+            outputs.append(self._task_record(task))
+            route = "appeal_received"
+        outputs.append(self._outcome_record(answer))
+        appeals = bounded([*state.appeals, record])
+        state = state.model_copy(update={"appeals": appeals, "updated_at": now})
+        outputs.append(self.store.put(inbound.partition, state))
+        return route
+
+    # -- reviewers' answers ---------------------------------------------------------------------
+
+    def _on_answer(
+        self,
+        answer: AppealDecision,
+        source: Source | None,
+        state: AppealState,
+        outputs: list[Outbound],
+        inbound: Inbound,
+    ) -> str:
+        index = next(
+            (i for i, r in enumerate(state.appeals) if r.appeal_id == answer.appeal_id), None
+        )
+        record = state.appeals[index] if index is not None else None
+        if (
+            record is not None
+            and record.task is None
+            and record.answer.status.value == str(answer.outcome)
+        ):
+            return "answer_duplicate"  # this answer was applied: a re-delivery
+        problem = answer_problem(answer, record)
+        if problem is not None:
+            code, message = problem
+            outputs.append(self._letter(answer, source, inbound, code, message))
+            return f"deadletter:{code}"
+        assert record is not None
+        assert record.task is not None
+        task = record.task
+        now = self.clock()
+        new_decision: Decision | None = None
+        if answer.outcome is AppealVerdict.OVERTURNED:
+            new_decision = superseding(task.original, answer, now)
+            outputs.append(
+                output(
+                    self.topics.decisions,
+                    new_decision,
+                    answer.content_id,
+                    "appeal_overturned",
+                    new_decision.status,
+                )
+            )
+        status = AppealStatus(str(answer.outcome))
+        outcome = self._outcome(
+            task.appeal,
+            status,
+            answer.reason,
+            contested=task.original.decision_id,
+            decided_at=now,
+            reviewer_id=answer.reviewer_id,
+            new_decision_id=new_decision.decision_id if new_decision else None,
+        )
+        outputs.append(self._outcome_record(outcome))
+        appeals = list(state.appeals)
+        appeals[index if index is not None else -1] = record.model_copy(
+            update={"task": None, "answer": outcome}
+        )
+        update: dict[str, object] = {"appeals": appeals, "updated_at": now}
+        if new_decision is not None:
+            update["decision"] = new_decision
+        outputs.append(self.store.put(inbound.partition, state.model_copy(update=update)))
+        return f"appeal_{status}"
+
+    # -- records ------------------------------------------------------------------------------
+
+    def _outcome(
+        self,
+        appeal: Appeal,
+        status: AppealStatus,
+        reason: str,
+        *,
+        contested: str | None,
+        decided_at: datetime,
+        rejection: AppealRejection | None = None,
+        reviewer_id: str | None = None,
+        new_decision_id: str | None = None,
+    ) -> AppealOutcome:
+        return AppealOutcome(
+            appeal_id=appeal.appeal_id,
+            content_id=appeal.content_id,
+            tenant_id=appeal.tenant_id,
+            appellant_id=appeal.appellant_id,
+            status=status,
+            rejection=rejection,
+            reason=reason,
+            decision_id=contested,
+            new_decision_id=new_decision_id,
+            reviewer_id=reviewer_id,
+            submitted_at=appeal.submitted_at,
+            decided_at=decided_at,
+        )
+
+    def _task_record(self, task: AppealTask) -> Outbound:
+        return output(self.topics.appeal_tasks, task, task.content_id, "appeal_task")
+
+    def _outcome_record(self, outcome: AppealOutcome) -> Outbound:
+        return output(
+            self.topics.appeal_outcomes, outcome, outcome.content_id, "outcome", outcome.status
+        )
+
+    def _letter(
+        self,
+        answer: AppealDecision,
+        source: Source | None,
+        inbound: Inbound,
+        code: str,
+        message: str,
+    ) -> Outbound:
+        """A dead letter with what the reviewer tool sent (the original bytes)."""
+        key, value = answer.content_id.encode(), inbound.value or b""
+        if source is not None and source.value_b64 is not None:
+            value = base64.b64decode(source.value_b64)
+            key = base64.b64decode(source.key_b64) if source.key_b64 else key
+        original = Inbound(
+            topic=source.topic if source else inbound.topic,
+            partition=source.partition if source else inbound.partition,
+            offset=source.offset if source else inbound.offset,
+            key=key,
+            value=value,
+        )
+        return dead_letter(original, self.topics, STAGE, code, message)

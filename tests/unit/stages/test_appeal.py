@@ -1,0 +1,231 @@
+"""The appeal stage's rules, one event at a time (state in memory; the broker tests are in
+tests/integration/test_appeals.py)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from moderation.policy import PolicyBook
+from moderation.settings import TopicNames
+from moderation.stages.appeal import AppealStage, appeal_task_id
+from moderation.stages.appeal_intake import AppealIntake, AppealStore
+from moderation.stages.outputs import decision_id_for
+from moderation.streaming.records import Inbound, Outcome
+from moderation_contracts import (
+    Appeal,
+    AppealDecision,
+    AppealEvent,
+    AppealEventKind,
+    AppealVerdict,
+    Decision,
+    DecisionStatus,
+    dump_payload,
+)
+from moderation_contracts import examples as ex
+
+TOPICS = TopicNames()
+NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
+BOOK = PolicyBook.from_mapping(
+    {"tenants": {"shortwindow": {"version": "2", "appeal_window_days": 30}}}
+)
+
+
+def removed(days_ago: float = 3, tenant: str = "acme") -> Decision:
+    return ex.final_decision().model_copy(
+        update={"decided_at": NOW - timedelta(days=days_ago), "tenant_id": tenant}
+    )
+
+
+def allowed() -> Decision:
+    """A later, allowing decision on the same item (not an overturn)."""
+    return removed().model_copy(
+        update={"status": DecisionStatus.ALLOWED, "decision_id": "d-later", "categories": []}
+    )
+
+
+def appeal(appeal_id: str = "ap-1", tenant: str = "acme", **changes: Any) -> Appeal:
+    return Appeal(
+        appeal_id=appeal_id,
+        content_id=ex.final_decision().content_id,
+        tenant_id=tenant,
+        appellant_id="user-9",
+        reason="I was quoting the threat I received.",
+        submitted_at=NOW - timedelta(hours=1),
+        **changes,
+    )
+
+
+def answer(outcome: AppealVerdict, reviewer: str = "rev-12", appeal_id: str = "ap-1") -> Any:
+    return AppealDecision(
+        appeal_id=appeal_id,
+        task_id=f"appeal-{appeal_id}",
+        content_id=ex.final_decision().content_id,
+        tenant_id="acme",
+        reviewer_id=reviewer,
+        outcome=outcome,
+        reason="Quoting a threat to report it is allowed.",
+    )
+
+
+class Harness:
+    def __init__(self) -> None:
+        self.stage = AppealStage(AppealStore(TOPICS), BOOK, TOPICS, clock=lambda: NOW)
+        self.offset = 0
+
+    async def send(self, **fields: Any) -> Outcome:
+        kind = next(k for k in AppealEventKind if str(k) in fields)
+        event = AppealEvent(
+            kind=kind, content_id=ex.final_decision().content_id, received_at=NOW, **fields
+        )
+        self.offset += 1
+        return await self.stage.handle(
+            Inbound(TOPICS.appeal_events, 0, self.offset, b"k", dump_payload(event))
+        )
+
+
+def on(outcome: Outcome, topic: str) -> list[dict[str, Any]]:
+    return [json.loads(r.value) for r in outcome.outputs if r.topic == topic]
+
+
+async def test_a_valid_appeal_is_received_and_queued_without_the_original_reviewer() -> None:
+    h = Harness()
+    await h.send(decision=removed())
+    done = await h.send(appeal=appeal())
+    assert done.route == "appeal_received"
+    (task,) = on(done, TOPICS.appeal_tasks)
+    assert task["task_id"] == appeal_task_id(appeal())
+    assert task["excluded_reviewers"] == ["rev-7"]
+    assert task["original"]["decision_id"] == removed().decision_id
+    assert [v["tier"] for v in task["original"]["verdicts"]] == ["haiku", "sonnet"]
+    (outcome,) = on(done, TOPICS.appeal_outcomes)
+    assert (outcome["status"], outcome["decision_id"]) == ("received", removed().decision_id)
+
+
+async def test_every_invalid_appeal_gets_a_rejection_with_its_reason() -> None:
+    cases = [
+        ([], appeal(), "unknown_item"),
+        ([removed(tenant="other")], appeal(), "unknown_item"),
+        ([removed()], appeal(decision_id="d-not-this-one"), "unknown_item"),
+        ([removed(days_ago=184)], appeal(), "late"),
+        ([removed(days_ago=31, tenant="shortwindow")], appeal(tenant="shortwindow"), "late"),
+        ([allowed()], appeal(), "unknown_item"),  # never restricted: not kept
+        ([removed(), allowed()], appeal(), "not_restricted"),  # restricted, then re-decided
+    ]
+    for decisions, made, reason in cases:
+        h = Harness()
+        for decision in decisions:
+            await h.send(decision=decision)
+        done = await h.send(appeal=made)
+        (outcome,) = on(done, TOPICS.appeal_outcomes)
+        assert (outcome["status"], outcome["rejection"]) == ("rejected", reason), reason
+        assert outcome["reason"]
+        assert on(done, TOPICS.appeal_tasks) == []
+
+
+async def test_within_the_window_is_heard() -> None:
+    h = Harness()
+    await h.send(decision=removed(days_ago=182))
+    assert (await h.send(appeal=appeal())).route == "appeal_received"
+
+
+async def test_a_second_appeal_is_a_duplicate_and_a_redelivery_gets_the_same_answer() -> None:
+    h = Harness()
+    await h.send(decision=removed())
+    first = await h.send(appeal=appeal())
+    again = await h.send(appeal=appeal())
+    assert again.route == "appeal_redelivered"
+    assert on(again, TOPICS.appeal_outcomes) == on(first, TOPICS.appeal_outcomes)
+    other = await h.send(appeal=appeal("ap-2"))
+    (outcome,) = on(other, TOPICS.appeal_outcomes)
+    assert outcome["rejection"] == "duplicate"
+
+
+async def test_an_upheld_appeal_closes_it_and_a_later_one_is_already_decided() -> None:
+    h = Harness()
+    await h.send(decision=removed())
+    await h.send(appeal=appeal())
+    done = await h.send(answer=answer(AppealVerdict.UPHELD))
+    (outcome,) = on(done, TOPICS.appeal_outcomes)
+    assert (outcome["status"], outcome["reviewer_id"]) == ("upheld", "rev-12")
+    assert on(done, TOPICS.decisions) == []
+    later = await h.send(appeal=appeal("ap-2"))
+    assert on(later, TOPICS.appeal_outcomes)[0]["rejection"] == "already_decided"
+
+
+async def test_an_overturn_publishes_a_final_decision_superseding_the_original() -> None:
+    h = Harness()
+    await h.send(decision=removed())
+    await h.send(appeal=appeal())
+    done = await h.send(answer=answer(AppealVerdict.OVERTURNED))
+    (new,) = on(done, TOPICS.decisions)
+    assert (new["status"], new["final"], new["decided_by"]) == ("allowed", True, "human")
+    assert new["supersedes"] == removed().decision_id
+    assert new["decision_id"] not in (None, removed().decision_id)
+    (outcome,) = on(done, TOPICS.appeal_outcomes)
+    assert (outcome["status"], outcome["new_decision_id"]) == ("overturned", new["decision_id"])
+    # The superseding decision coming back through the decisions topic changes nothing, and
+    # neither the overturned decision nor the new one can be appealed again.
+    back = await h.send(decision=Decision.model_validate(new))
+    assert back.route == "decision_known"
+    old = await h.send(appeal=appeal("ap-3", decision_id=removed().decision_id))
+    assert on(old, TOPICS.appeal_outcomes)[0]["rejection"] == "already_decided"
+    assert (await h.send(answer=answer(AppealVerdict.OVERTURNED))).route == "answer_duplicate"
+
+
+async def test_the_original_reviewer_cannot_decide_the_appeal() -> None:
+    h = Harness()
+    await h.send(decision=removed())
+    await h.send(appeal=appeal())
+    done = await h.send(answer=answer(AppealVerdict.OVERTURNED, reviewer="rev-7"))
+    assert done.route == "deadletter:reviewer_excluded"
+    assert on(done, TOPICS.decisions) == []
+    still = await h.send(answer=answer(AppealVerdict.UPHELD))
+    assert still.route == "appeal_upheld"
+
+
+async def test_an_answer_without_an_open_appeal_is_dead_lettered_with_its_bytes() -> None:
+    h = Harness()
+    await h.send(decision=removed())
+    done = await h.send(answer=answer(AppealVerdict.UPHELD, appeal_id="ap-none"))
+    (letter,) = on(done, TOPICS.deadletter)
+    assert letter["error_code"] == "no_open_appeal"
+
+
+async def test_a_restricting_decision_gets_its_statement_and_an_allowed_one_none() -> None:
+    h = Harness()
+    done = await h.send(decision=removed())
+    (statement,) = on(done, TOPICS.statements)
+    assert statement["puid"] == removed().decision_id
+    assert statement["automated_decision"] == "AUTOMATED_DECISION_PARTIALLY"
+    kept = await Harness().send(decision=allowed())
+    assert on(kept, TOPICS.statements) == []
+    assert kept.route == "decision_not_kept"
+    assert on(kept, TOPICS.appeal_state) == []
+
+
+async def test_an_appeal_that_breaks_the_contract_is_answered_and_dead_lettered() -> None:
+    intake = AppealIntake(TOPICS)
+    raw = json.dumps(
+        {"appeal_id": "ap-9", "content_id": "c-9", "tenant_id": "acme", "appellant_id": "u-1"}
+    ).encode()  # no reason
+    done = await intake.handle(Inbound(TOPICS.appeals, 0, 7, b"c-9", raw))
+    (letter,) = on(done, TOPICS.deadletter)
+    assert letter["error_code"] == "schema_mismatch"
+    (answer,) = on(done, TOPICS.appeal_outcomes)
+    assert (answer["status"], answer["rejection"]) == ("rejected", "invalid")
+    assert "reason" in answer["reason"]
+    unaddressed = await intake.handle(Inbound(TOPICS.appeals, 0, 8, b"x", b"{not json"))
+    assert on(unaddressed, TOPICS.appeal_outcomes) == []
+    assert len(on(unaddressed, TOPICS.deadletter)) == 1
+
+
+async def test_a_decision_from_before_contract_1_2_gets_the_id_its_producer_would_give() -> None:
+    old = removed().model_copy(update={"decision_id": None})
+    done = await AppealIntake(TOPICS).handle(
+        Inbound(TOPICS.decisions, 0, 1, b"k", dump_payload(old))
+    )
+    (event,) = on(done, TOPICS.appeal_events)
+    expected = decision_id_for(old.tenant_id, old.content_id, "human", "removed")
+    assert event["decision"]["decision_id"] == expected
