@@ -29,6 +29,9 @@ class AppealEventKind(StrEnum):
     """A user appealed."""
     ANSWER = "answer"
     """A reviewer decided an appeal."""
+    EXPIRE = "expire"
+    """The state sweep asks the item's owner to forget the item if nothing can be appealed any
+    more (carries nothing: the owner checks the rule again against the state it holds)."""
 
 
 class AppealEvent(Payload):
@@ -48,6 +51,8 @@ class AppealEvent(Payload):
 
     @model_validator(mode="after")
     def _carries_its_kind(self) -> Self:
+        if self.kind is AppealEventKind.EXPIRE:
+            return self
         carried = {
             AppealEventKind.DECISION: self.decision,
             AppealEventKind.APPEAL: self.appeal,

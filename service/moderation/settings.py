@@ -221,6 +221,17 @@ class AppealTier(BaseModel):
     decision_deadline_h: float = Field(
         default=72.0, gt=0, description="review deadline of an appeal task (without undue delay)"
     )
+    state_grace_days: float = Field(
+        default=7.0,
+        ge=0,
+        description=(
+            "an item's appeal state is dropped this long after its appeal window closed"
+            " (and after its last event), unless an appeal of it is open"
+        ),
+    )
+    sweep_interval_s: float = Field(
+        default=3600.0, ge=1, description="how often the appeal stage looks for state to drop"
+    )
 
 
 class KafkaSecurity(BaseModel):

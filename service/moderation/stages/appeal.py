@@ -14,11 +14,19 @@ appeal is answered on the appeal-outcomes topic, never silence:
 | an appeal of the decision was decided             | rejected: already_decided                 |
 | otherwise                                         | received, and a task for the appeals queue |
 | the same appeal again (a re-delivery)             | the answer it got, sent again             |
+| for an item whose state was dropped (see below)   | rejected: unknown_item                    |
 
 A reviewer's answer (never the reviewer who made the original decision) closes the appeal:
 upheld, or overturned, which publishes a new final decision that names the one it
 ``supersedes``. Every final decision that restricts content also gets its statement of reasons
 (:mod:`moderation.statements.mapping`) when it passes through here.
+
+State does not grow forever: :func:`sweep_forever` asks the owner of each item that
+:func:`~moderation.stages.appeal_rules.forgettable` says may go (no open appeal, the appeal
+window closed more than ``appeal.state_grace_days`` ago) to drop it, with an ``expire`` event on
+the item's own partition, handled here in order with its other events. The item is then
+forgotten and tombstoned in the compacted state topic. An appeal for it later is answered
+``unknown_item``: nothing is left to tell how old its decision was.
 """
 
 from __future__ import annotations
@@ -30,11 +38,19 @@ from datetime import datetime, timedelta
 from moderation.policy import Policy, PolicyLookup, UnknownTenant
 from moderation.settings import TopicNames
 from moderation.stages.appeal_intake import STAGE, AppealStore
-from moderation.stages.appeal_rules import answer_problem, bounded, superseding, why_not_heard
+from moderation.stages.appeal_rules import (
+    answer_problem,
+    bounded,
+    forgettable,
+    superseding,
+    why_not_heard,
+)
 from moderation.stages.deadletters import dead_letter, invalid_input
 from moderation.stages.outputs import Clock, output, utc_clock
 from moderation.statements.mapping import restricts, statement_for
+from moderation.streaming.keyed_state import sweep_forever as keyed_sweep_forever
 from moderation.streaming.records import Inbound, Outbound, Outcome
+from moderation.streaming.runner import Sender
 from moderation_contracts import (
     Appeal,
     AppealDecision,
@@ -67,6 +83,7 @@ class AppealStage:
     topics: TopicNames
     clock: Clock = utc_clock
     deadline_hours: float = 72.0
+    state_grace_days: float = 7.0
 
     async def handle(self, inbound: Inbound) -> Outcome:
         try:
@@ -77,6 +94,7 @@ class AppealStage:
             content_id=event.content_id
         )
         outputs: list[Outbound] = []
+        tenant: str | None
         if event.kind is AppealEventKind.DECISION:
             assert event.decision is not None
             route = self._on_decision(event.decision, state, outputs, inbound)
@@ -85,11 +103,30 @@ class AppealStage:
             assert event.appeal is not None
             route = self._on_appeal(event.appeal, event.received_at, state, outputs, inbound)
             tenant = event.appeal.tenant_id
-        else:
+        elif event.kind is AppealEventKind.ANSWER:
             assert event.answer is not None
             route = self._on_answer(event.answer, event.source, state, outputs, inbound)
             tenant = event.answer.tenant_id
+        else:
+            route = self._on_expire(event.content_id, outputs, inbound)
+            tenant = state.decision.tenant_id if state.decision else None
         return Outcome(tuple(outputs), route, event.content_id, tenant)
+
+    def forgettable(self, state: AppealState, now: datetime) -> bool:
+        """Whether the item's state may be dropped now (the tenant's appeal window)."""
+        window = self._policy(state.decision.tenant_id).appeal_window_days if state.decision else 0
+        return forgettable(state, now, window, timedelta(days=self.state_grace_days))
+
+    def _on_expire(self, content_id: str, outputs: list[Outbound], inbound: Inbound) -> str:
+        """The sweep's request: checked again against the state as it is now (an appeal may
+        have been opened since the sweep looked)."""
+        state = self.store.get(inbound.partition, content_id)
+        if state is None:
+            return "expire_nothing"  # dropped already (a repeated request)
+        if not self.forgettable(state, self.clock()):
+            return "expire_kept"
+        outputs.append(self.store.drop(inbound.partition, content_id))
+        return "expired"
 
     def _policy(self, tenant_id: str) -> Policy:
         try:
@@ -311,3 +348,15 @@ class AppealStage:
             value=value,
         )
         return dead_letter(original, self.topics, STAGE, code, message)
+
+
+async def sweep_forever(stage: AppealStage, sender: Sender, interval_s: float) -> None:
+    """Every ``interval_s``, ask the owners of items whose state may go to drop it."""
+
+    async def sweep(now: datetime) -> int:
+        def due(state: AppealState) -> bool:
+            return stage.forgettable(state, now)
+
+        return await stage.store.sweep(sender, now, due, timedelta(seconds=interval_s))
+
+    await keyed_sweep_forever(STAGE, sweep, interval_s, stage.clock)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 
@@ -20,6 +22,7 @@ from moderation.stages.deadletters import invalid_input
 from moderation.stages.outputs import decision_id_for, output, utc_clock
 from moderation.streaming.keyed_state import KeyedStateStore
 from moderation.streaming.records import Inbound, Outbound, Outcome
+from moderation.streaming.runner import Sender
 from moderation_contracts import (
     Appeal,
     AppealDecision,
@@ -72,6 +75,7 @@ class AppealStore(KeyedStateStore[AppealState]):
     bootstrap_servers: str = ""
     client_options: dict[str, object] = field(default_factory=dict)
     states: dict[int, dict[str, AppealState]] = field(default_factory=dict)
+    asked: dict[str, datetime] = field(default_factory=dict)
     label = "appeal"
     state_model = AppealState
 
@@ -82,6 +86,17 @@ class AppealStore(KeyedStateStore[AppealState]):
     @property
     def events_topic(self) -> str:
         return self.names.appeal_events
+
+    async def sweep(
+        self, sender: Sender, now: datetime, due: Callable[[AppealState], bool], repeat: timedelta
+    ) -> int:
+        """Send an ``expire`` event for each item ``due`` says may be forgotten; the stage
+        drops it (:meth:`moderation.stages.appeal.AppealStage.handle`) if it still may."""
+
+        def expire(content_id: str) -> AppealEvent:
+            return AppealEvent(kind=AppealEventKind.EXPIRE, content_id=content_id)
+
+        return await self.ask_owners(sender, now, due, expire, "expire", repeat)
 
 
 def _source(inbound: Inbound) -> Source:

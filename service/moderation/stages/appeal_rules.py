@@ -62,6 +62,22 @@ def why_not_heard(
     return None
 
 
+def forgettable(state: AppealState, now: datetime, window_days: int, grace: timedelta) -> bool:
+    """Whether the item's state may be dropped: no appeal of it is open, its last final
+    decision's appeal window (``window_days``) closed more than ``grace`` ago, and nothing
+    happened to it for ``grace`` either (a late re-delivery still gets its earlier answer).
+    A state without a decision (only rejected appeals of an unknown item) goes after ``grace``.
+
+    An appeal for a dropped item is answered ``unknown_item``: without the state nothing tells
+    how old its decision was."""
+    if any(record.task is not None for record in state.appeals):
+        return False
+    closes = state.updated_at
+    if state.decision is not None:
+        closes = max(closes, state.decision.decided_at + timedelta(days=window_days))
+    return now > closes + grace
+
+
 def superseding(original: Decision, answer: AppealDecision, now: datetime) -> Decision:
     """The final decision an overturn publishes: the content is allowed again."""
     status = DecisionStatus.ALLOWED

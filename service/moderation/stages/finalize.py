@@ -28,7 +28,6 @@ wrote: a decided task is not decided twice.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
 from dataclasses import dataclass, field
@@ -47,6 +46,7 @@ from moderation.stages.outputs import (
     utc_clock,
 )
 from moderation.streaming.keyed_state import KeyedStateStore
+from moderation.streaming.keyed_state import sweep_forever as keyed_sweep_forever
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
 from moderation.streaming.runner import Sender
 from moderation_contracts import (
@@ -153,7 +153,7 @@ class FinalizeStore(KeyedStateStore[FinalizeState]):
     bootstrap_servers: str = ""
     client_options: dict[str, object] = field(default_factory=dict)
     states: dict[int, dict[str, FinalizeState]] = field(default_factory=dict)
-    _expiry_sent: dict[str, datetime] = field(default_factory=dict)
+    asked: dict[str, datetime] = field(default_factory=dict)
     label = "finalize"
     state_model = FinalizeState
 
@@ -165,30 +165,16 @@ class FinalizeStore(KeyedStateStore[FinalizeState]):
     def events_topic(self) -> str:
         return self.names.finalize_events
 
-    def forget(self, content_id: str) -> None:
-        self._expiry_sent.pop(content_id, None)
-
     async def sweep(self, sender: Sender, max_age: timedelta, now: datetime) -> int:
         """Send an ``expire`` event for each item whose oldest parked answer is too old."""
-        sent = 0
-        for states in list(self.states.values()):
-            for state in list(states.values()):
-                if not state.parked or min(p.parked_at for p in state.parked) > now - max_age:
-                    continue
-                last = self._expiry_sent.get(state.content_id)
-                if last is not None and last > now - max_age / 4:
-                    continue
-                event = FinalizeEvent(kind=FinalizeEventKind.EXPIRE, content_id=state.content_id)
-                record = Outbound(
-                    topic=self.names.finalize_events,
-                    key=state.content_id.encode(),
-                    value=dump_payload(event),
-                    route="expire",
-                )
-                await sender.send(record, ())
-                self._expiry_sent[state.content_id] = now
-                sent += 1
-        return sent
+
+        def due(state: FinalizeState) -> bool:
+            return bool(state.parked) and min(p.parked_at for p in state.parked) <= now - max_age
+
+        def expire(content_id: str) -> FinalizeEvent:
+            return FinalizeEvent(kind=FinalizeEventKind.EXPIRE, content_id=content_id)
+
+        return await self.ask_owners(sender, now, due, expire, "expire", max_age / 4)
 
 
 @dataclass
@@ -472,10 +458,8 @@ async def sweep_forever(
     store: FinalizeStore, sender: Sender, max_age_s: float, clock: Clock = utc_clock
 ) -> None:
     """Every so often, ask the partitions' owners to expire answers that waited too long."""
-    interval = max(1.0, min(60.0, max_age_s / 4))
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await store.sweep(sender, timedelta(seconds=max_age_s), clock())
-        except Exception as error:  # the next sweep tries again; nothing is lost meanwhile
-            _log.warning("finalize sweep failed (%s); retrying", type(error).__name__)
+
+    async def sweep(now: datetime) -> int:
+        return await store.sweep(sender, timedelta(seconds=max_age_s), now)
+
+    await keyed_sweep_forever(STAGE, sweep, max(1.0, min(60.0, max_age_s / 4)), clock)

@@ -12,18 +12,27 @@ open task; the appeal stage: the last final decision and its appeals) keeps it h
   the partition is revoked.
 
 Re-processing a record after a crash finds the state it already wrote.
+
+State that is no longer needed goes through the same path: :meth:`KeyedStateStore.ask_owners`
+(run every so often by :func:`sweep_forever`) sends an event for each item a rule says is due
+on the stage's own input topic, keyed like the item's other events, so the partition's owner
+handles it in order with them and decides again against the state it then holds (a park
+expiry in finalize, :meth:`KeyedStateStore.drop` in the appeal stage, whose tombstone the
+restore honours).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from moderation.streaming.records import Outbound
-from moderation.streaming.runner import Partition
+from moderation.streaming.runner import Partition, Sender
 from moderation_contracts import ContractError, Payload, dump_payload, parse_payload
 
 _log = logging.getLogger(__name__)
@@ -41,6 +50,8 @@ class KeyedStateStore(Generic[S]):
     bootstrap_servers: str
     client_options: dict[str, object]
     states: dict[int, dict[str, S]]
+    asked: dict[str, datetime]
+    """When :meth:`ask_owners` last sent an event for an item (not repeated at once)."""
 
     @property
     def state_topic(self) -> str:
@@ -70,6 +81,49 @@ class KeyedStateStore(Generic[S]):
             partition=partition,
         )
 
+    def drop(self, partition: int, content_id: str) -> Outbound:
+        """Forget the item and return the tombstone that removes it from the state topic."""
+        self.states.get(partition, {}).pop(content_id, None)
+        self.forget(content_id)
+        return Outbound(
+            topic=self.state_topic,
+            key=content_id.encode(),
+            value=None,
+            route="state_tombstone",
+            partition=partition,
+        )
+
+    async def ask_owners(
+        self,
+        sender: Sender,
+        now: datetime,
+        due: Callable[[S], bool],
+        event_for: Callable[[str], Payload],
+        route: str,
+        repeat_after: timedelta,
+    ) -> int:
+        """Send ``event_for(content_id)`` on the stage's input topic, keyed by the item, for
+        each item of the owned partitions that is ``due``, at most once per ``repeat_after``;
+        the stage's handler does the work."""
+        sent = 0
+        for states in list(self.states.values()):
+            for content_id, state in list(states.items()):
+                if not due(state):
+                    continue
+                last = self.asked.get(content_id)
+                if last is not None and last > now - repeat_after:
+                    continue
+                record = Outbound(
+                    topic=self.events_topic,
+                    key=content_id.encode(),
+                    value=dump_payload(event_for(content_id)),
+                    route=route,
+                )
+                await sender.send(record, ())
+                self.asked[content_id] = now
+                sent += 1
+        return sent
+
     async def assigned(self, partitions: Sequence[Partition]) -> None:
         if partitions:
             self.states.update(await self._restore(sorted({number for _, number in partitions})))
@@ -80,7 +134,8 @@ class KeyedStateStore(Generic[S]):
                 self.forget(content_id)
 
     def forget(self, content_id: str) -> None:
-        """A subclass's hook: the item's partition moved away."""
+        """The item left this worker's memory (dropped, or its partition moved away)."""
+        self.asked.pop(content_id, None)
 
     async def _restore(self, numbers: Sequence[int]) -> dict[int, dict[str, S]]:
         """Read the state topic's ``numbers`` partitions from the beginning to their end, all
@@ -124,3 +179,21 @@ class KeyedStateStore(Generic[S]):
             _log.error(
                 "%s state %s[%d]@%d unreadable", self.label, tp.topic, tp.partition, record.offset
             )
+
+
+async def sweep_forever(
+    label: str,
+    sweep: Callable[[datetime], Awaitable[int]],
+    interval_s: float,
+    clock: Callable[[], datetime],
+) -> None:
+    """Every ``interval_s``, run ``sweep(now)``; a failed sweep is retried at the next turn."""
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            sent = await sweep(clock())
+        except Exception as error:  # the next sweep tries again; nothing is lost meanwhile
+            _log.warning("%s sweep failed (%s); retrying", label, type(error).__name__)
+        else:
+            if sent:
+                _log.info("%s sweep: %d items handed to their owners", label, sent)

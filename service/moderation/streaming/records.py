@@ -30,11 +30,12 @@ class Outbound:
     """One record to produce. ``route`` and ``status`` label it for spans and metrics.
 
     ``partition`` is None for the producer's partitioner (murmur2 of the key); a stage names it
-    only to co-partition its own state with its input (finalize's state topic)."""
+    only to co-partition its own state with its input (finalize's state topic). A None
+    ``value`` is a tombstone: compaction then removes the key from a compacted topic."""
 
     topic: str
     key: bytes
-    value: bytes
+    value: bytes | None
     route: str
     status: str = ""
     headers: Headers = ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from moderation.llm.judge import Judge
 from moderation.policy import PolicyLookup
 from moderation.stages.appeal import AppealStage
+from moderation.stages.appeal import sweep_forever as appeal_sweep_forever
 from moderation.stages.appeal_intake import AppealIntake, AppealStore
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore, sweep_forever
 from moderation.stages.review import ReviewStage
@@ -94,7 +95,13 @@ def build_appeal(assembly: Assembly, policies: PolicyLookup) -> None:
         assembly.read(source, "appeal", window, rekey.handle)
     store = AppealStore(topics, settings.bootstrap_servers, client_security(settings))
     appeal = AppealStage(
-        store, policies, topics, deadline_hours=settings.appeal.decision_deadline_h
+        store,
+        policies,
+        topics,
+        deadline_hours=settings.appeal.decision_deadline_h,
+        state_grace_days=settings.appeal.state_grace_days,
     )
     assembly.read(topics.appeal_events, "appeal", window, appeal.handle)
     assembly.hooks.append(store)
+    interval = settings.appeal.sweep_interval_s
+    assembly.background.append(lambda: appeal_sweep_forever(appeal, assembly.sender, interval))

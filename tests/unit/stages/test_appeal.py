@@ -18,12 +18,15 @@ from moderation_contracts import (
     AppealDecision,
     AppealEvent,
     AppealEventKind,
+    AppealState,
     AppealVerdict,
     Decision,
     DecisionStatus,
     dump_payload,
+    parse_payload,
 )
 from moderation_contracts import examples as ex
+from tests.support.streaming import Broker
 
 TOPICS = TopicNames()
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=UTC)
@@ -71,18 +74,25 @@ def answer(outcome: AppealVerdict, reviewer: str = "rev-12", appeal_id: str = "a
 
 class Harness:
     def __init__(self) -> None:
-        self.stage = AppealStage(AppealStore(TOPICS), BOOK, TOPICS, clock=lambda: NOW)
+        self.now = NOW
+        self.stage = AppealStage(AppealStore(TOPICS), BOOK, TOPICS, clock=lambda: self.now)
         self.offset = 0
 
-    async def send(self, **fields: Any) -> Outcome:
+    async def send(
+        self, content_id: str = ex.final_decision().content_id, **fields: Any
+    ) -> Outcome:
         kind = next(k for k in AppealEventKind if str(k) in fields)
-        event = AppealEvent(
-            kind=kind, content_id=ex.final_decision().content_id, received_at=NOW, **fields
-        )
+        event = AppealEvent(kind=kind, content_id=content_id, received_at=self.now, **fields)
+        return await self.deliver(event)
+
+    async def deliver(self, event: AppealEvent) -> Outcome:
         self.offset += 1
         return await self.stage.handle(
             Inbound(TOPICS.appeal_events, 0, self.offset, b"k", dump_payload(event))
         )
+
+    async def expire(self, content_id: str = ex.final_decision().content_id) -> Outcome:
+        return await self.deliver(AppealEvent(kind=AppealEventKind.EXPIRE, content_id=content_id))
 
 
 def on(outcome: Outcome, topic: str) -> list[dict[str, Any]]:
@@ -229,3 +239,70 @@ async def test_a_decision_from_before_contract_1_2_gets_the_id_its_producer_woul
     (event,) = on(done, TOPICS.appeal_events)
     expected = decision_id_for(old.tenant_id, old.content_id, "human", "removed")
     assert event["decision"]["decision_id"] == expected
+
+
+async def test_the_sweep_asks_only_for_items_past_their_window_and_grace() -> None:
+    h = Harness()
+    await h.send(decision=removed(days_ago=200))  # window 183 + grace 7 passed
+    young = removed(days_ago=100).model_copy(update={"content_id": "young"})
+    await h.send(content_id="young", decision=young)
+    short = removed(days_ago=40, tenant="shortwindow").model_copy(update={"content_id": "short"})
+    await h.send(content_id="short", decision=short)  # its tenant's window is 30 days
+    h.now += timedelta(days=8)  # and nothing happened to them for longer than the grace
+    broker = Broker()
+    every = timedelta(hours=1)
+
+    def due(state: AppealState) -> bool:
+        return h.stage.forgettable(state, h.now)
+
+    assert await h.stage.store.sweep(broker, h.now, due, every) == 2
+    asked = {
+        parse_payload(AppealEvent, value).content_id
+        for value in broker.values(TOPICS.appeal_events)
+    }
+    assert asked == {ex.final_decision().content_id, "short"}
+    assert {parse_payload(AppealEvent, v).kind for v in broker.values(TOPICS.appeal_events)} == {
+        AppealEventKind.EXPIRE
+    }
+    assert await h.stage.store.sweep(broker, h.now, due, every) == 0, "just asked"
+    assert await h.stage.store.sweep(broker, h.now + every * 2, due, every) == 2, "asked again"
+
+
+async def test_an_expired_item_is_dropped_and_tombstoned_and_then_unknown() -> None:
+    h = Harness()
+    await h.send(decision=removed(days_ago=200))
+    h.now += timedelta(days=8)
+    done = await h.expire()
+    assert done.route == "expired"
+    (tombstone,) = done.outputs
+    assert (tombstone.topic, tombstone.key, tombstone.value, tombstone.partition) == (
+        TOPICS.appeal_state,
+        ex.final_decision().content_id.encode(),
+        None,
+        0,
+    )
+    assert h.stage.store.get(0, ex.final_decision().content_id) is None
+    assert (await h.expire()).route == "expire_nothing", "asked twice: nothing left to drop"
+    late = await h.send(appeal=appeal())
+    (outcome,) = on(late, TOPICS.appeal_outcomes)
+    assert (outcome["status"], outcome["rejection"]) == ("rejected", "unknown_item")
+
+
+async def test_an_item_whose_appeal_opened_since_the_sweep_looked_is_kept() -> None:
+    h = Harness()
+    await h.send(decision=removed(days_ago=182))
+    await h.send(appeal=appeal())  # heard: the appeal is open
+    h.now = NOW + timedelta(days=400)
+    kept = await h.expire()
+    assert (kept.route, kept.outputs) == ("expire_kept", ())
+    assert h.stage.store.get(0, ex.final_decision().content_id) is not None
+    await h.send(answer=answer(AppealVerdict.UPHELD))  # closed: it may go after the grace
+    h.now += timedelta(days=7, seconds=1)
+    assert (await h.expire()).route == "expired"
+
+
+async def test_an_item_that_is_not_yet_due_is_kept() -> None:
+    h = Harness()
+    await h.send(decision=removed(days_ago=180))
+    h.now += timedelta(days=8)  # 188 days: within window + grace, though quiet for 8 days
+    assert (await h.expire()).route == "expire_kept"
