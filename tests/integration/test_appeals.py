@@ -8,12 +8,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from moderation_contracts import (
     AppealDecision,
@@ -211,3 +212,72 @@ async def test_statements_export_and_appeals_report_read_the_topics(pipeline: Pi
     assert report.returncode == 0, report.stderr
     (row,) = [line for line in report.stdout.splitlines() if line.startswith("acme-report")]
     assert row.split()[1:] == ["1", "0", "0", "1", "5.0", "100.0%"]
+
+
+async def latest_states(
+    pipeline: Pipeline, until: Callable[[dict[str, bytes | None]], bool]
+) -> dict[str, bytes | None]:
+    """The appeal-state topic from the beginning, each item's last value (None: a tombstone),
+    read until ``until`` holds."""
+    consumer = AIOKafkaConsumer(
+        pipeline.topics.appeal_state,
+        bootstrap_servers=pipeline.bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    latest: dict[str, bytes | None] = {}
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not until(latest):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"appeal state not as expected after 60 s: {sorted(latest)}")
+            for messages in (await consumer.getmany(timeout_ms=500)).values():
+                for message in messages:
+                    latest[(message.key or b"").decode()] = message.value
+    finally:
+        await consumer.stop()
+    return latest
+
+
+async def test_a_swept_item_is_tombstoned_and_not_restored_after_a_restart(
+    pipeline: Pipeline,
+) -> None:
+    first = pipeline.worker(
+        stages="appeal",
+        MODERATION_APPEAL__SWEEP_INTERVAL_S="1",
+        MODERATION_APPEAL__STATE_GRACE_DAYS="0",
+    )
+    await asyncio.to_thread(first.start)
+    await publish(
+        pipeline.bootstrap,
+        pipeline.topics.decisions,
+        [
+            (b"old-1", dump_payload(removed_decision("old-1", days_ago=200))),
+            (b"kept-1", dump_payload(removed_decision("kept-1"))),
+        ],
+    )
+    states = await latest_states(
+        pipeline, lambda s: "kept-1" in s and "old-1" in s and s["old-1"] is None
+    )
+    assert states["kept-1"] is not None, "an item within its window stays"
+    assert first.stop() == 0
+    # The next owner restores the state topic (tombstones included) and does not sweep soon.
+    second = pipeline.worker(stages="appeal")
+    await asyncio.to_thread(second.start)
+    await publish_crc32(
+        pipeline,
+        pipeline.topics.appeals,
+        [appeal_of("old-1", "ap-old"), appeal_of("kept-1", "ap-kept")],
+    )
+    records = await read_appeal_records(
+        pipeline.bootstrap, pipeline.topics, decided("ap-old", "ap-kept"), 60
+    )
+    kept = records.outcome("ap-kept")
+    assert kept is not None
+    assert kept["status"] == "received", "the kept item was restored"
+    old = records.outcome("ap-old")
+    assert old is not None
+    # Without the sweep this appeal would be answered late: the restored state lacks the item.
+    assert (old["status"], old["rejection"]) == ("rejected", "unknown_item")
+    assert records.dead_letters == []
