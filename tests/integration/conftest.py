@@ -76,10 +76,9 @@ def pipeline(
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Show the fault-injection figures in the summary (CI runs without ``-s``)."""
-    import sys
+    from tests.integration import faults_figures as figures  # by import: a rename fails loudly
 
-    figures = sys.modules.get("faults_figures")
-    if figures is None or not figures.written_this_session():
+    if not figures.written_this_session():
         return
     terminalreporter.section("fault-injection figures")
     for line in figures.FIGURES_FILE.read_text(encoding="utf-8").splitlines():
