@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import sys
 
 
@@ -32,38 +30,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_appeals(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from moderation.appeals.report import summarise, table
-    from moderation.deadletter.kafka_io import read_all
+    from moderation.deadletter.kafka_io import read_contract_records
     from moderation.settings import Settings
-    from moderation.worker.kafka_config import client_security
-    from moderation_contracts import AppealOutcome, ContractError, parse_payload
+    from moderation_contracts import AppealOutcome
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        print(f"error: invalid settings:\n{error}", file=sys.stderr)
-        return 2
+    settings = Settings()  # a ValidationError is one line naming the variable (cli_errors)
     topic = args.topic or settings.topics.appeal_outcomes
     try:
-        found = asyncio.run(
-            read_all(
-                settings.bootstrap_servers,
-                topic,
-                group=f"{settings.app_id}-appeals-report-{os.getpid()}",
-                security=client_security(settings),
-            )
+        outcomes, unreadable = read_contract_records(
+            settings, topic, AppealOutcome, "appeals-report"
         )
     except LookupError as error:
         print(f"error: {error} (MODERATION_TOPICS__APPEAL_OUTCOMES)", file=sys.stderr)
         return 2
-    outcomes, unreadable = [], 0
-    for selection in found:
-        try:
-            outcomes.append(parse_payload(AppealOutcome, selection.value))
-        except ContractError:
-            unreadable += 1
     print(table(summarise(outcomes)))
     if unreadable:
         print(f"({unreadable} records on {topic} did not match the appeal-outcome contract)")

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import time
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from moderation.deadletter.replay import ReplayRecord, Selection
+from moderation.settings import Settings
+from moderation.worker.kafka_config import client_security
+from moderation_contracts import ContractError, parse_payload
+from moderation_contracts.common import ContractModel
+
+P = TypeVar("P", bound=ContractModel)
 
 
 def throwaway_group(app_id: str) -> str:
@@ -110,3 +118,26 @@ async def publish(
     finally:
         await producer.stop()
     return landed
+
+
+def read_contract_records(
+    settings: Settings, topic: str, payload: type[P], purpose: str
+) -> tuple[list[P], int]:
+    """Every record on ``topic`` parsed as ``payload``, and how many did not match its contract
+    (for the report and export commands; ``purpose`` names their throwaway consumer group)."""
+    found = asyncio.run(
+        read_all(
+            settings.bootstrap_servers,
+            topic,
+            group=f"{settings.app_id}-{purpose}-{os.getpid()}",
+            security=client_security(settings),
+        )
+    )
+    parsed: list[P] = []
+    unreadable = 0
+    for selection in found:
+        try:
+            parsed.append(parse_payload(payload, selection.value))
+        except ContractError:
+            unreadable += 1
+    return parsed, unreadable

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import os
 import sys
 from pathlib import Path
 
@@ -32,39 +30,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from moderation.deadletter.kafka_io import read_all
+    from moderation.deadletter.kafka_io import read_contract_records
     from moderation.rollout.report import draw, summarise, table
     from moderation.settings import Settings
-    from moderation.worker.kafka_config import client_security
-    from moderation_contracts import ContractError, ShadowComparison, parse_payload
+    from moderation_contracts import ShadowComparison
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        print(f"error: invalid settings:\n{error}", file=sys.stderr)
-        return 2
+    settings = Settings()  # a ValidationError is one line naming the variable (cli_errors)
     topic = args.topic or settings.topics.shadow
-    group = f"{settings.app_id}-shadow-report-{os.getpid()}"
     try:
-        found = asyncio.run(
-            read_all(
-                settings.bootstrap_servers,
-                topic,
-                group=group,
-                security=client_security(settings),
-            )
+        records, unreadable = read_contract_records(
+            settings, topic, ShadowComparison, "shadow-report"
         )
     except LookupError as error:
         print(f"error: {error} (is shadow mode on? MODERATION_SHADOW__ENABLED)", file=sys.stderr)
         return 2
-    records, unreadable = [], 0
-    for selection in found:
-        try:
-            records.append(parse_payload(ShadowComparison, selection.value))
-        except ContractError:
-            unreadable += 1
     summaries = summarise(records)
     print(table(summaries))
     if unreadable:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,39 +51,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
-    from moderation.deadletter.kafka_io import read_all
+    from moderation.deadletter.kafka_io import read_contract_records
     from moderation.settings import Settings
     from moderation.statements.export import export
-    from moderation.worker.kafka_config import client_security
-    from moderation_contracts import ContractError, StatementOfReasons, parse_payload
+    from moderation_contracts import StatementOfReasons
 
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        print(f"error: invalid settings:\n{error}", file=sys.stderr)
-        return 2
+    settings = Settings()  # a ValidationError is one line naming the variable (cli_errors)
     topic = args.topic or settings.topics.statements
     print(f"reading {topic} ...", file=sys.stderr)
     try:
-        found = asyncio.run(
-            read_all(
-                settings.bootstrap_servers,
-                topic,
-                group=f"{settings.app_id}-statements-export-{os.getpid()}",
-                security=client_security(settings),
-            )
+        statements, unreadable = read_contract_records(
+            settings, topic, StatementOfReasons, "statements-export"
         )
     except LookupError as error:
         print(f"error: {error} (MODERATION_TOPICS__STATEMENTS)", file=sys.stderr)
         return 2
-    statements, unreadable = [], 0
-    for selection in found:
-        try:
-            statements.append(parse_payload(StatementOfReasons, selection.value))
-        except ContractError:
-            unreadable += 1
     result = export(statements, args.since)
     lines = "".join(json.dumps(batch, ensure_ascii=False) + "\n" for batch in result.batches)
     if args.out is None:
