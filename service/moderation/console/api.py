@@ -7,7 +7,9 @@ exactly as a task that does not exist.
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -19,6 +21,8 @@ from moderation.console.principal import Principal
 from moderation.console.security import principal_of, state_of
 from moderation.console.stats import queue_health
 from moderation_contracts import AppealVerdict, CategoryScore, HumanAction
+
+P = TypeVar("P")
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_PAGE = 200
@@ -204,22 +208,49 @@ def _describe(problem: ValueError) -> str:
     return str(problem)
 
 
-async def decision(request: web.Request) -> web.Response:
+async def _decide_through_outbox(
+    request: web.Request,
+    parse: Callable[[Any], P],
+    decide: Callable[[Session, Principal, str, P, datetime], dict[str, Any]],
+) -> web.Response:
+    """One claimed task closed by its reviewer: the body parsed by ``parse``, the decision
+    recorded by ``decide`` in one transaction (outbox included), the outbox woken."""
     principal = require(request)
     state = state_of(request)
     task_id = request.match_info["task_id"]
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         return error(413, "too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
     try:
-        action, categories, notes = _parse_decision(await request.json())
+        parsed = parse(await request.json())
     except json.JSONDecodeError:
         return error(400, "invalid_json", "send a JSON object")
     except ValueError as problem:
         return error(400, "invalid_decision", _describe(problem))
     now = state.clock()
-    topic = state.settings.human_decisions_topic
 
     def work(session: Session) -> dict[str, Any]:
+        return decide(session, principal, task_id, parsed, now)
+
+    try:
+        answer = await _answer(state.write(work))
+    except ValueError as problem:
+        return error(400, "invalid_decision", _describe(problem))
+    if answer.status == 200:
+        state.outbox_wake.set()
+    return answer
+
+
+async def decision(request: web.Request) -> web.Response:
+    topic = state_of(request).settings.human_decisions_topic
+
+    def decide(
+        session: Session,
+        principal: Principal,
+        task_id: str,
+        parsed: tuple[HumanAction, list[CategoryScore], str],
+        now: datetime,
+    ) -> dict[str, Any]:
+        action, categories, notes = parsed
         made = decisions.decide(
             session,
             principal,
@@ -232,13 +263,7 @@ async def decision(request: web.Request) -> web.Response:
         )
         return {"task_id": task_id, "action": made.action.value, "queued": True}
 
-    try:
-        answer = await _answer(state.write(work))
-    except ValueError as problem:
-        return error(400, "invalid_decision", _describe(problem))
-    if answer.status == 200:
-        state.outbox_wake.set()
-    return answer
+    return await _decide_through_outbox(request, _parse_decision, decide)
 
 
 def _parse_appeal_decision(body: Any) -> tuple[AppealVerdict, str]:
@@ -256,33 +281,22 @@ def _parse_appeal_decision(body: Any) -> tuple[AppealVerdict, str]:
 
 async def appeal_decision(request: web.Request) -> web.Response:
     """Decide a claimed appeal: ``{"outcome": "upheld"|"overturned", "reason": "..."}``."""
-    principal = require(request)
-    state = state_of(request)
-    task_id = request.match_info["task_id"]
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        return error(413, "too_large", f"the body is limited to {MAX_BODY_BYTES} bytes")
-    try:
-        outcome, reason = _parse_appeal_decision(await request.json())
-    except json.JSONDecodeError:
-        return error(400, "invalid_json", "send a JSON object")
-    except ValueError as problem:
-        return error(400, "invalid_decision", _describe(problem))
-    now = state.clock()
-    topic = state.settings.appeal_decisions_topic
+    topic = state_of(request).settings.appeal_decisions_topic
 
-    def work(session: Session) -> dict[str, Any]:
+    def decide(
+        session: Session,
+        principal: Principal,
+        task_id: str,
+        parsed: tuple[AppealVerdict, str],
+        now: datetime,
+    ) -> dict[str, Any]:
+        outcome, reason = parsed
         made = appeal_decisions.decide_appeal(
             session, principal, task_id, outcome=outcome, reason=reason, topic=topic, now=now
         )
         return {"task_id": task_id, "outcome": made.outcome.value, "queued": True}
 
-    try:
-        answer = await _answer(state.write(work))
-    except ValueError as problem:
-        return error(400, "invalid_decision", _describe(problem))
-    if answer.status == 200:
-        state.outbox_wake.set()
-    return answer
+    return await _decide_through_outbox(request, _parse_appeal_decision, decide)
 
 
 async def stats(request: web.Request) -> web.Response:
