@@ -42,7 +42,7 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import KafkaError
 
-from moderation.streaming.runner import Partition, StageRunner, _where, to_inbound
+from moderation.streaming.runner import Partition, StageRunner, suspended_at, to_inbound
 from moderation.telemetry import Metrics, PartitionLag
 
 _log = logging.getLogger(__name__)
@@ -361,7 +361,7 @@ class Intake:
                 f"position={position} highwater={highwater}"
             )
         for task in self._tasks:
-            lines.append(f"  {task.get_name()}: {_where(task)}")
+            lines.append(f"  {task.get_name()}: {suspended_at(task)}")
         for runner in self._runners.values():
             lines.extend(runner.report())
         return "\n".join(lines)

@@ -66,7 +66,7 @@ def _header_bytes(value: object) -> bytes:
     return value if isinstance(value, bytes) else str(value).encode()
 
 
-def _where(task: asyncio.Task[Any]) -> str:
+def suspended_at(task: asyncio.Task[Any]) -> str:
     """Where a task is suspended, outermost first along its await chain (code locations only)."""
     steps: list[str] = []
     awaited: Any = task.get_coro()
@@ -143,7 +143,7 @@ class StageRunner:
             lines.append(f"  {topic}[{number}]: {state}")
         for tasks in self._tasks.values():
             for task in sorted(tasks, key=lambda t: t.get_name())[:20]:
-                lines.append(f"  {task.get_name()}: waiting in {_where(task)}")
+                lines.append(f"  {task.get_name()}: waiting in {suspended_at(task)}")
         return lines
 
     async def submit(self, inbound: Inbound, current: Callable[[], bool] = lambda: True) -> bool:
