@@ -30,8 +30,16 @@ async def run(args: argparse.Namespace) -> int:
     system = system_blocks(policy, "triage")
     tools = [verdict_tool(policy)]
     prices = PriceTable.default()
+    # The SDK's default client (httpx) unless told otherwise: what a minimal loop gets.
+    http_client = (
+        anthropic.DefaultAioHttpClient(timeout=15.0) if args.transport == "aiohttp" else None
+    )
     client = anthropic.AsyncAnthropic(
-        api_key=args.api_key, base_url=args.base_url, timeout=15.0, open_telemetry=False
+        api_key=args.api_key,
+        base_url=args.base_url,
+        timeout=15.0,
+        open_telemetry=False,
+        http_client=http_client,
     )
     consumer = AIOKafkaConsumer(
         args.topic,
@@ -98,6 +106,7 @@ async def run(args: argparse.Namespace) -> int:
         await asyncio.gather(reader, *tasks, return_exceptions=True)
         await consumer.stop()
         await producer.stop()
+        await client.close()
     return 0
 
 
@@ -114,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default="claude-haiku-4-5")
     parser.add_argument("--max-tokens", type=int, default=400)
     parser.add_argument("--tenant", default="acme")
+    parser.add_argument(
+        "--transport",
+        choices=("httpx", "aiohttp"),
+        default="httpx",
+        help="the SDK's HTTP transport: httpx (its default) or aiohttp (DefaultAioHttpClient)",
+    )
     return asyncio.run(run(parser.parse_args(argv)))
 
 

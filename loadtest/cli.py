@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--batch-delay", type=float, default=1.0, help="simulated batch time, s")
     parser.add_argument("--no-baseline", action="store_true", help="skip the baseline loop")
+    parser.add_argument(
+        "--one-baseline",
+        action="store_true",
+        help="run the baseline on the SDK's default client only, not also on the worker's "
+        "HTTP transport",
+    )
     parser.add_argument("--no-trace", action="store_true", help="no trace file (no hop overhead)")
     parser.add_argument(
         "--reviewer",
@@ -109,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window=args.window,
         workers=args.workers,
         baseline=not args.no_baseline,
+        same_transport_baseline=not args.one_baseline,
         trace=not args.no_trace,
         batch=args.batch,
         batch_delay_s=args.batch_delay,

@@ -238,12 +238,13 @@ def baseline(
     count: int,
     window: int,
     workdir: Path,
+    transport: str = "httpx",
 ) -> Iterator[subprocess.Popen[bytes]]:
     argv = [sys.executable, "-m", "loadtest.baseline", "--bootstrap", bootstrap]
     argv += ["--topic", topic, "--out-topic", out_topic, "--group", f"{topic}-baseline"]
     argv += ["--base-url", sim_url, "--api-key", API_KEY, "--count", str(count)]
-    argv += ["--window", str(window)]
-    log = workdir / "baseline.log"
+    argv += ["--window", str(window), "--transport", transport]
+    log = workdir / f"baseline-{transport}.log"
     with child(argv, log) as process:
         deadline = time.monotonic() + 60
         while "baseline ready" not in log.read_text(errors="replace"):

@@ -31,10 +31,15 @@ def table(result: dict[str, Any]) -> str:
         _row("service items/s", service["throughput_items_per_s"]),
     ]
     baseline = result.get("baseline")
+    same = result.get("baseline_same_transport")
     if baseline:
         lines.append(
             _row("baseline items/s (aiokafka + SDK loop)", baseline["throughput_items_per_s"])
         )
+        if same:
+            lines.append(
+                _row(f"  same loop on {same['transport']}", same["throughput_items_per_s"])
+            )
         lines.append(
             _row(
                 "service / baseline",
@@ -43,13 +48,24 @@ def table(result: dict[str, Any]) -> str:
         )
     cpu = f"{service.get('cpu_ms_per_item')}"
     if baseline:
-        cpu += f" (baseline {baseline.get('cpu_ms_per_item')})"
-    lines.append(_row("worker CPU ms per item", cpu))
+        cpu += f" (baseline {baseline.get('cpu_ms_per_item')}"
+        if same:
+            cpu += f"; on {same['transport']} {same.get('cpu_ms_per_item')}"
+        cpu += ")"
+    transport = service.get("transport")
+    lines.append(_row(f"worker CPU ms per item{f' ({transport})' if transport else ''}", cpu))
     if result.get("cpu_ratio") is not None:
         lines.append(
             _row(
                 "worker CPU / baseline CPU per item",
                 f"{result['cpu_ratio']} (target <= {TARGETS['cpu_ratio_max']})",
+            )
+        )
+    if result.get("cpu_ratio_same_transport") is not None and same:
+        lines.append(
+            _row(
+                f"  against the loop on {same['transport']} too",
+                f"{result['cpu_ratio_same_transport']} (the framework's own cost)",
             )
         )
     lines += _worker_rows(service)

@@ -24,7 +24,7 @@ from loadtest.resources import FootprintSampler
 from loadtest.reviewer import Reviewer
 from loadtest.scenarios import Scenario, Shape
 from loadtest.traffic import Item, TrafficSpec, generate
-from moderation.settings import TopicNames
+from moderation.settings import Settings, TopicNames
 from moderation.telemetry.records import read_records
 from moderation_dev.devkafka import local_kafka
 
@@ -39,6 +39,9 @@ class RunConfig:
     window: int = 256
     workers: int = 1
     baseline: bool = True
+    #: Also run the baseline on the worker's HTTP transport when it is not the SDK's default,
+    #: which separates the framework's own cost from the transport's.
+    same_transport_baseline: bool = True
     trace: bool = True
     batch: bool = False
     batch_delay_s: float = 1.0
@@ -254,8 +257,19 @@ async def stack_reviewer(config: RunConfig, bootstrap: str, topics: TopicNames) 
     return Reviewer(topics, config.partitions, send, close=producer.stop)
 
 
+def worker_transport(config: RunConfig) -> str:
+    """The HTTP transport under the worker's model clients (its setting, else the default)."""
+    chosen = worker_env(config).get("MODERATION_HTTP_TRANSPORT")
+    return chosen or Settings.model_fields["http_transport"].default.value
+
+
 async def _baseline(
-    config: RunConfig, bootstrap: str, sim: processes.SimApi, items: list[Item], workdir: Path
+    config: RunConfig,
+    bootstrap: str,
+    sim: processes.SimApi,
+    items: list[Item],
+    workdir: Path,
+    transport: str = "httpx",
 ) -> dict[str, Any]:
     suffix = uuid.uuid4().hex[:8]
     topic, out = f"loadtest.baseline.in.{suffix}", f"loadtest.baseline.out.{suffix}"
@@ -264,7 +278,9 @@ async def _baseline(
     window = int(worker_env(config)["MODERATION_TRIAGE__MAX_IN_FLIGHT"])
 
     def start() -> Any:
-        return processes.baseline(bootstrap, sim.base_url, topic, out, len(items), window, workdir)
+        return processes.baseline(
+            bootstrap, sim.base_url, topic, out, len(items), window, workdir, transport
+        )
 
     with ExitStack() as stack:
         if config.scenario is not Scenario.BACKLOG:
@@ -299,6 +315,7 @@ async def _baseline(
     summary = _summary(observed, config.scenario, lateness)
     summary["cpu_ms_per_item"] = round(cpu_s * 1000 / max(len(observed.terminal), 1), 3)
     summary["prompt_cache"] = prompt_cache(sim.stats())
+    summary["transport"] = transport
     return summary
 
 
@@ -340,8 +357,16 @@ async def run(config: RunConfig) -> dict[str, Any]:
             started = time.monotonic()
             result["baseline"] = await _baseline(config, bootstrap, sim, items, workdir)
             result["baseline"]["wall_s"] = round(time.monotonic() - started, 2)
+            transport = worker_transport(config)
+            if config.same_transport_baseline and transport != "httpx":
+                sim.reset()
+                result["baseline_same_transport"] = await _baseline(
+                    config, bootstrap, sim, items, workdir, transport
+                )
+    result["service"]["transport"] = worker_transport(config)
     result["baseline_ratio"] = baseline_ratio(result)
     result["cpu_ratio"] = cpu_ratio(result)
+    result["cpu_ratio_same_transport"] = cpu_ratio(result, "baseline_same_transport")
     return result
 
 
@@ -350,9 +375,9 @@ def _broker(stack: ExitStack, workdir: Path) -> str:
     return str(stack.enter_context(local_kafka(workdir / "kafka")))
 
 
-def cpu_ratio(result: dict[str, Any]) -> float | None:
+def cpu_ratio(result: dict[str, Any], which: str = "baseline") -> float | None:
     """Worker CPU per item as a multiple of the baseline's, measured in the same run."""
-    baseline = result.get("baseline")
+    baseline = result.get(which)
     if not baseline or not baseline["cpu_ms_per_item"]:
         return None
     service = float(result["service"]["cpu_ms_per_item"])

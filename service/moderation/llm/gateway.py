@@ -125,18 +125,29 @@ def build_client(
     *,
     timeout_s: float,
     max_retries: int = 0,
+    transport: str = "httpx",
 ) -> anthropic.AsyncAnthropic:
     """The async client; our own spans replace the SDK's, so its tracing is off.
 
     Keep ``max_retries=0`` for a client used by :class:`ModelGateway`: the gateway retries.
+    ``transport="aiohttp"`` puts the SDK's own ``DefaultAioHttpClient`` under it: the same
+    requests and errors, without httpx's connection pool, which probes every idle connection on
+    each request (a quarter of the worker's CPU at a window of 256). Its session is bound to the
+    event loop of its first request, so use it only from one loop (the worker's).
     """
     cap_payload_loggers()  # at DEBUG the SDK would log request bodies (the content)
+    http_client = None
+    if transport == "aiohttp":
+        http_client = anthropic.DefaultAioHttpClient(timeout=timeout_s)
+    elif transport != "httpx":
+        raise ValueError(f"unknown HTTP transport {transport!r}: use aiohttp or httpx")
     return anthropic.AsyncAnthropic(
         api_key=api_key,
         base_url=base_url,
         timeout=timeout_s,
         max_retries=max_retries,
         open_telemetry=False,
+        http_client=http_client,
     )
 
 

@@ -45,7 +45,7 @@ from moderation.worker.assembly import Assembly
 from moderation.worker.health import serve_health
 from moderation.worker.judges import JudgeChain
 from moderation.worker.kafka_config import client_security, faust_credentials
-from moderation.worker.services import PolicyWatchService
+from moderation.worker.services import ModelClientsService, PolicyWatchService
 from moderation.worker.stage_builders import (
     build_appeal,
     build_finalize,
@@ -205,6 +205,7 @@ def build_app(settings: Settings, telemetry: Telemetry, policies: PolicyLookup) 
     app.background = tuple(assembly.background)
     halt.listen(intake.pause)
     serve_health(app, settings, telemetry, intake, api_watch.problem if api_watch else lambda: None)
+    app.add_dependency(ModelClientsService(judges.clients))
     if isinstance(policies, LivePolicies):  # the reloadable book, not the canary's wrapper
         app.add_dependency(PolicyWatchService(policies, settings.policy_reload_interval_s))
     telemetry.metrics.register_lag_source(intake.lag)

@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+import anthropic
 
 from moderation.batch.wiring import batched
 from moderation.cache.store import VerdictStore
@@ -37,6 +39,8 @@ class JudgeChain:
     rollout: Rollout
     verdicts: VerdictStore | None
     prices: PriceTable
+    #: The model clients built so far; the worker closes them when it stops.
+    clients: list[anthropic.AsyncAnthropic] = field(default_factory=list, init=False)
 
     @property
     def api_key(self) -> str | None:
@@ -46,8 +50,12 @@ class JudgeChain:
     def classifier(self, tier: Tier, config: ModelTier) -> Classifier:
         """The tier's interactive classifier."""
         client = build_client(
-            self.api_key, self.settings.anthropic_base_url, timeout_s=config.timeout_s
+            self.api_key,
+            self.settings.anthropic_base_url,
+            timeout_s=config.timeout_s,
+            transport=self.settings.http_transport,
         )
+        self.clients.append(client)
         gateway = ModelGateway(
             client,
             self.telemetry.tracer,

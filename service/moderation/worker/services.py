@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+import anthropic
 from mode import Service
 
 from moderation.policy import LivePolicies
@@ -49,3 +50,17 @@ class PolicyWatchService(Service):
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+
+class ModelClientsService(Service):
+    """Closes the model clients' connection pools when the worker stops (after the drain), so
+    no session is left for the garbage collector to complain about."""
+
+    def __init__(self, clients: list[anthropic.AsyncAnthropic]) -> None:
+        super().__init__()
+        self._clients = clients
+
+    async def on_stop(self) -> None:
+        for client in self._clients:
+            with contextlib.suppress(Exception):  # best effort: the process is ending
+                await client.close()
