@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, ClassVar, Final
@@ -38,14 +39,16 @@ SCHEMA_VERSION_PATTERN: Final = rf"^{SCHEMA_MAJOR}\.(0|[1-9][0-9]{{0,3}})$"
 """Versions this package reads: any minor of the current major."""
 
 
+_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def _reject_control_chars(value: object) -> object:
     """Name the offending character so a producer can find it; leaves non-strings alone."""
-    if isinstance(value, str):
-        for index, char in enumerate(value):
-            if ord(char) < 0x20 or 0x7F <= ord(char) <= 0x9F:
-                raise ValueError(
-                    f"control character U+{ord(char):04X} at position {index} is not allowed"
-                )
+    if isinstance(value, str) and (found := _CONTROL_CHAR.search(value)) is not None:
+        raise ValueError(
+            f"control character U+{ord(found.group()):04X} at position {found.start()}"
+            " is not allowed"
+        )
     return value
 
 
