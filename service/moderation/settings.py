@@ -365,6 +365,16 @@ class Settings(BaseSettings):
     commit_interval_s: float = Field(
         default=1.0, gt=0, le=60, description="how often finished offsets are committed"
     )
+    fetch_linger_ms: int = Field(
+        default=25,
+        ge=0,
+        le=1000,
+        description=(
+            "the broker may hold a fetch this long to gather records (Kafka's fetch.max.wait.ms,"
+            " with fetch.min.bytes 1 MiB): fewer, fuller fetches at moderate rates for at most"
+            " this much latency per hop; 0 = answer as soon as one record is there"
+        ),
+    )
     send_timeout_s: float = Field(
         default=30.0,
         ge=5,

@@ -70,6 +70,22 @@ class IntakeConfig:
     revoke_timeout_s: float = 20.0
     commit_interval_s: float = 1.0
     max_poll_records: int = 500
+    fetch_linger_ms: int = 0
+
+    def fetch_options(self) -> dict[str, int]:
+        """Kafka's fetch.min.bytes / fetch.max.wait.ms for the linger (0: Kafka's defaults).
+
+        Every fetch names every partition the worker owns (each stage's input topics), and
+        answering one as soon as a single record is there made a fetch per record at moderate
+        rates: the linger lets the broker gather records for a few milliseconds first.
+        """
+        if self.fetch_linger_ms <= 0:
+            return {"fetch_min_bytes": 1, "fetch_max_wait_ms": 500}
+        return {"fetch_min_bytes": FETCH_MIN_BYTES, "fetch_max_wait_ms": self.fetch_linger_ms}
+
+
+#: What a lingering fetch waits to gather, unless its linger runs out first.
+FETCH_MIN_BYTES = 1 << 20
 
 
 class Intake:
@@ -113,6 +129,7 @@ class Intake:
             heartbeat_interval_ms=max(1000, int(self.config.session_timeout_s * 1000 / 10)),
             rebalance_timeout_ms=int(self.config.rebalance_timeout_s * 1000),
             max_poll_records=self.config.max_poll_records,
+            **self.config.fetch_options(),
             **self.config.client_options,
         )
         consumer.subscribe(topics=sorted(self._runners), listener=_Listener(self))

@@ -160,6 +160,7 @@ def intake_for(assembly: Assembly) -> Intake:
             rebalance_timeout_s=settings.rebalance_timeout_s,
             revoke_timeout_s=settings.revoke_timeout_s,
             commit_interval_s=settings.commit_interval_s,
+            fetch_linger_ms=settings.fetch_linger_ms,
         ),
         assembly.runners,
         assembly.hooks,

@@ -251,3 +251,11 @@ async def test_records_a_fetch_returns_while_state_loads_are_read_again(
     rig.gates.open(0, 1)
     rig.consumer.fetch(0, 1)
     await until(lambda: rig.gates.done == [0, 1], "0 and 1 run")
+
+
+def test_the_fetch_linger_sets_kafkas_wait_and_zero_keeps_kafkas_defaults() -> None:
+    lingering = IntakeConfig(group="g", bootstrap_servers="b", fetch_linger_ms=25)
+    assert lingering.fetch_options() == {"fetch_min_bytes": 1 << 20, "fetch_max_wait_ms": 25}
+    # No wait with a large minimum would make the broker answer empty at once: a spinning loop.
+    eager = IntakeConfig(group="g", bootstrap_servers="b", fetch_linger_ms=0)
+    assert eager.fetch_options() == {"fetch_min_bytes": 1, "fetch_max_wait_ms": 500}
