@@ -1,7 +1,8 @@
 """``python -m loadtest``: run a scenario against the service and the baseline, print the table.
 
 Writes ``<out>/<scenario>-<run id>.json`` (every figure) and ``.png`` (throughput and latency over
-time) and prints the table. ``python -m loadtest chaos --help``: the crash soak (its own options).
+time) and prints the table. ``python -m loadtest chaos --help``: the crash soak;
+``python -m loadtest scale --help``: CPU per item as workers are added (each has its own options).
 """
 
 from __future__ import annotations
@@ -102,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from loadtest.chaos.cli import main as chaos
 
         return chaos(argv[1:])
+    if argv[:1] == ["scale"]:
+        from loadtest.scale import main as scale
+
+        return scale(argv[1:])
     args = build_parser().parse_args(argv)
     traffic = TrafficSpec(
         items=args.items, mix=parse_mix(args.mix), duplicate_share=args.duplicates, seed=args.seed

@@ -1,0 +1,151 @@
+"""``python -m loadtest scale``: CPU per item as workers are added, at the same load per worker.
+
+Runs the ``steady`` scenario once per worker count (one consumer group, the same partitions),
+with the rate and the item count growing with the workers, so each worker sees the same load.
+If capacity is linear in workers, CPU per item stays flat: the table prints each count's figure
+against the first one and the spread of all of them (target: within 10%).
+
+Duplicates are off by default: the verdict cache is per process, so with more workers fewer
+repeats meet their original in the same worker, and the run would measure the cache instead of
+the scaling. No baseline and no trace file (see ``python -m loadtest --help`` for both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from loadtest.cli import env_setting
+from loadtest.processes import ChildFailed
+from loadtest.run import RunConfig, run
+from loadtest.scenarios import Scenario
+from loadtest.traffic import TrafficSpec
+from moderation.cli_errors import explain
+
+SPREAD_TARGET = 0.10
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        counts = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: use counts like 1,2,4") from None
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: every count must be at least 1")
+    return counts
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m loadtest scale", description=__doc__)
+    parser.add_argument("--workers", type=_counts, default=(1, 2, 4), help="e.g. 1,2,4")
+    parser.add_argument(
+        "--rate-per-worker", type=float, default=60.0, help="items/s each worker gets"
+    )
+    parser.add_argument("--seconds", type=float, default=40.0, help="how long each count runs")
+    parser.add_argument("--partitions", type=int, default=4, help="partitions of every topic")
+    parser.add_argument("--duplicates", type=float, default=0.0, help="share of exact repeats")
+    parser.add_argument(
+        "--env", type=env_setting, action="append", default=[], help="extra worker setting"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--out", type=Path, default=Path(".run/loadtest"))
+    return parser
+
+
+def spread(figures: Sequence[float]) -> float:
+    """How far the largest figure is above the smallest, as a share of the smallest."""
+    return max(figures) / min(figures) - 1 if figures and min(figures) > 0 else 0.0
+
+
+def table(rows: Sequence[dict[str, Any]]) -> str:
+    first = rows[0]["cpu_ms_per_item"]
+    lines = [
+        f"{'workers':>7}  {'items/s':>8}  {'CPU ms/item':>11}  {'vs first':>8}  "
+        f"{'calls/item':>10}  {'lost':>4}  CPU s per worker",
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['workers']:>7}  {row['items_per_s']:>8.1f}  {row['cpu_ms_per_item']:>11.2f}  "
+            f"{row['cpu_ms_per_item'] / first - 1:>+8.0%}  {row['calls_per_item']:>10.3f}  "
+            f"{row['lost']:>4}  " + " / ".join(f"{s:.1f}" for s in row["cpu_s_per_worker"])
+        )
+    figure = spread([row["cpu_ms_per_item"] for row in rows])
+    verdict = "flat" if figure <= SPREAD_TARGET else "NOT flat"
+    lines.append(
+        f"\nspread of CPU per item: {figure:.0%} ({verdict}; target within {SPREAD_TARGET:.0%})"
+    )
+    return "\n".join(lines)
+
+
+def _row(workers: int, result: dict[str, Any]) -> dict[str, Any]:
+    service = result["service"]
+    return {
+        "workers": workers,
+        "items_per_s": service["throughput_items_per_s"],
+        "cpu_ms_per_item": service["cpu_ms_per_item"],
+        "cpu_s_per_worker": service["cpu_s_per_worker"],
+        "calls_per_item": service["llm"]["llm_calls_per_item"],
+        "lost": service["lost"],
+        "run_id": result["run_id"],
+    }
+
+
+async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    for number, workers in enumerate(args.workers, 1):
+        rate = args.rate_per_worker * workers
+        items = max(1, round(rate * args.seconds))
+        print(
+            f"[{number}/{len(args.workers)}] {workers} worker(s), {rate:g} items/s, {items} items",
+            file=sys.stderr,
+            flush=True,
+        )
+        config = RunConfig(
+            scenario=Scenario.STEADY,
+            traffic=TrafficSpec(items=items, duplicate_share=args.duplicates, seed=args.seed),
+            rate=rate,
+            latency_ms=0.0,
+            partitions=args.partitions,
+            workers=workers,
+            baseline=False,
+            trace=False,
+            worker_env=dict(args.env),
+            workdir=args.out,
+        )
+        rows.append(_row(workers, await run(config)))
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if max(args.workers) > args.partitions:
+        print(
+            f"error: --workers {max(args.workers)} is more than --partitions {args.partitions};"
+            " workers beyond the partition count sit idle",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        rows = asyncio.run(measure(args))
+    except ChildFailed as failed:
+        line = str(failed)
+        print(line if line.startswith("error:") else f"error: {line}", file=sys.stderr)
+        return 2 if failed.code == 2 else 1
+    except Exception as error:
+        explained = explain(error)
+        if explained is None:
+            raise
+        print(explained.line, file=sys.stderr)
+        return explained.status
+    path = args.out / f"scale-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"rate_per_worker": args.rate_per_worker, "rows": rows}, indent=2))
+    print(table(rows))
+    print(f"\nresult: {path}")
+    return 0 if all(row["lost"] == 0 for row in rows) else 1

@@ -1,0 +1,46 @@
+"""The scale-out table: CPU per item per worker count, against the first, and its spread."""
+
+from __future__ import annotations
+
+import pytest
+from loadtest.scale import main, spread, table
+
+
+def row(workers: int, cpu: float, lost: int = 0) -> dict[str, object]:
+    return {
+        "workers": workers,
+        "items_per_s": 60.0 * workers,
+        "cpu_ms_per_item": cpu,
+        "cpu_s_per_worker": [cpu * 2.4] * workers,
+        "calls_per_item": 1.158,
+        "lost": lost,
+    }
+
+
+def test_the_spread_is_the_largest_over_the_smallest() -> None:
+    assert spread([4.0, 4.2, 3.6]) == pytest.approx(4.2 / 3.6 - 1)
+    assert spread([]) == 0.0
+
+
+def test_the_table_says_flat_within_ten_percent_and_not_beyond() -> None:
+    flat = table([row(1, 4.0), row(2, 4.2), row(4, 3.92)])
+    assert "+5%" in flat  # 2 workers against 1
+    assert "-2%" in flat  # 4 workers against 1
+    assert "spread of CPU per item: 7% (flat;" in flat  # 4.2 over 3.92
+    steep = table([row(1, 4.0), row(2, 4.2), row(4, 3.8)])
+    assert "spread of CPU per item: 11% (NOT flat" in steep
+
+
+def test_more_workers_than_partitions_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--workers", "1,8", "--partitions", "4"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--partitions 4" in err
+
+
+def test_worker_counts_are_checked_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--workers", "1,zero"])
+    assert "use counts like 1,2,4" in capsys.readouterr().err
