@@ -112,12 +112,23 @@ def table(result: dict[str, Any]) -> str:
     footprint = service.get("worker_footprint") or {}
     if footprint:
         lines += ["", "worker footprint (all workers): verdict cache entries / RSS MiB"]
-        for name in ("first", "middle", "last"):
-            point = footprint[name]
+        for name in ("first", "quarter", "middle", "three quarters", "last"):
+            point = footprint.get(name)
+            if point is None:  # a result written before the quarter samples were kept
+                continue
             entries = "n/a" if point["cache_entries"] is None else point["cache_entries"]
             lines.append(_row(f"{name} (t={point['second']}s)", f"{entries} / {point['rss_mib']}"))
         lines.append(
             _row("peak", f"{footprint['peak_cache_entries']} / {footprint['peak_rss_mib']}")
+        )
+        middle, last = footprint["middle"], footprint["last"]
+        grown = last["rss_mib"] - middle["rss_mib"]
+        cached = (last["cache_entries"] or 0) - (middle["cache_entries"] or 0)
+        lines.append(
+            _row(
+                "second half: RSS / cache entries",
+                f"{grown:+.1f} MiB ({grown / max(middle['rss_mib'], 0.1):+.1%}) / {cached:+d}",
+            )
         )
     cost = service["cost"]
     lines += [

@@ -1,7 +1,8 @@
 """Worker footprint over a run: verdict cache entries (from /metrics) and resident memory.
 
-A sampler thread reads each worker every few seconds; the report prints the first, the middle
-and the last sample, so a cache or memory that keeps growing over a long run shows.
+A sampler thread reads each worker every few seconds; the report prints the first sample, those
+at a quarter, half and three quarters of the run, and the last, so a cache or memory that keeps
+growing over a long run shows, and how the second half compares with the first.
 """
 
 from __future__ import annotations
@@ -93,7 +94,14 @@ class FootprintSampler:
 def summarise(samples: list[Sample]) -> dict[str, Any]:
     if not samples:
         return {}
-    picks = {"first": samples[0], "middle": samples[len(samples) // 2], "last": samples[-1]}
+    count = len(samples)
+    picks = {
+        "first": samples[0],
+        "quarter": samples[count // 4],
+        "middle": samples[count // 2],
+        "three quarters": samples[3 * count // 4],
+        "last": samples[-1],
+    }
     return {
         **{
             name: {"second": s.second, "cache_entries": s.cache_entries, "rss_mib": s.rss_mib}
