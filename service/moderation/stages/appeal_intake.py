@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from moderation.settings import TopicNames
 from moderation.stages.deadletters import invalid_input
 from moderation.stages.outputs import decision_id_for, output, utc_clock
-from moderation.streaming.keyed_state import KeyedStateStore
+from moderation.streaming.keyed_state import KeyedStateStore, StateTable
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation.streaming.runner import Sender
 from moderation_contracts import (
@@ -74,7 +74,7 @@ class AppealStore(KeyedStateStore[AppealState]):
     names: TopicNames
     bootstrap_servers: str = ""
     client_options: dict[str, object] = field(default_factory=dict)
-    states: dict[int, dict[str, AppealState]] = field(default_factory=dict)
+    table: StateTable = field(default_factory=StateTable)
     asked: dict[str, datetime] = field(default_factory=dict)
     label = "appeal"
     state_model = AppealState

@@ -20,10 +20,11 @@ So finalize runs in two steps, both in the finalize worker's consumer group:
    travels the same partition so it is ordered with the item's other events) or when the
    partition holds more than ``park_max_items`` parked answers (the oldest goes).
 
-The state lives in a :class:`~moderation.streaming.keyed_state.KeyedStateStore`: in memory for
-the partitions this worker owns, written through to a compacted internal topic and read back
-when a partition moves here. Re-processing an event after a crash finds the state it already
-wrote: a decided task is not decided twice.
+The state lives in a :class:`~moderation.streaming.keyed_state.KeyedStateStore`: in a local
+table (SQLite's private temporary database) for the partitions this worker owns, written
+through to a compacted internal topic and read back when a partition moves here.
+Re-processing an event after a crash finds the state it already wrote: a decided task is not
+decided twice.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from moderation.stages.outputs import (
     task_id_for,
     utc_clock,
 )
-from moderation.streaming.keyed_state import KeyedStateStore
+from moderation.streaming.keyed_state import KeyedStateStore, StateTable
 from moderation.streaming.keyed_state import sweep_forever as keyed_sweep_forever
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
 from moderation.streaming.runner import Sender
@@ -152,7 +153,7 @@ class FinalizeStore(KeyedStateStore[FinalizeState]):
     names: TopicNames
     bootstrap_servers: str = ""
     client_options: dict[str, object] = field(default_factory=dict)
-    states: dict[int, dict[str, FinalizeState]] = field(default_factory=dict)
+    table: StateTable = field(default_factory=StateTable)
     asked: dict[str, datetime] = field(default_factory=dict)
     label = "finalize"
     state_model = FinalizeState
@@ -174,7 +175,12 @@ class FinalizeStore(KeyedStateStore[FinalizeState]):
         def expire(content_id: str) -> FinalizeEvent:
             return FinalizeEvent(kind=FinalizeEventKind.EXPIRE, content_id=content_id)
 
-        return await self.ask_owners(sender, now, due, expire, "expire", max_age / 4)
+        return await self.ask_owners(
+            sender, now, due, expire, "expire", max_age / 4, marked_only=True
+        )
+
+    def marked(self, state: FinalizeState) -> bool:
+        return bool(state.parked)  # the park bound and the park expiry look only at these
 
 
 @dataclass
@@ -308,7 +314,7 @@ class FinalizeStage:
         self, partition: int, outputs: list[Outbound], inbound: Inbound
     ) -> None:
         """Keep at most ``park_max_items`` parked answers in the partition (oldest go first)."""
-        states = self.store.states.get(partition, {})
+        states = {s.content_id: s for s in self.store.marked_states(partition)}
         count = sum(len(s.parked) for s in states.values())
         while count > self.park_max_items:
             holder = min(
@@ -329,6 +335,7 @@ class FinalizeStage:
                 update={"parked": [p for p in holder.parked if p is not first]}
             )
             outputs.append(self.store.put(partition, trimmed))
+            states[trimmed.content_id] = trimmed
             count -= 1
 
     # -- deciding ------------------------------------------------------------------------------

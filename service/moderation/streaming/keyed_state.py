@@ -3,7 +3,10 @@
 A stage that must remember something per item across restarts and rebalances (finalize: the
 open task; the appeal stage: the last final decision and its appeals) keeps it here:
 
-- in memory, per partition of the stage's (internal, service-keyed) input topic;
+- in a :class:`StateTable` (SQLite's private temporary database: serialized states on a
+  local file that lives as long as the process, behind a small page cache, so a worker's memory
+  does not grow with the items it remembers), per partition of the stage's (internal,
+  service-keyed) input topic;
 - written through to a compacted state topic, to the same partition number as the input record
   it came from (:meth:`KeyedStateStore.put` returns that record: it is one of the input
   record's outputs, so it is acknowledged before the input offset is committed);
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -40,6 +44,64 @@ _log = logging.getLogger(__name__)
 
 S = TypeVar("S", bound=Payload)
 
+#: How many states a sweep reads before it lets the event loop run other work.
+SWEEP_SLICE = 256
+
+
+class StateTable:
+    """Serialized states by (partition, key) in SQLite's private temporary database.
+
+    The database is the process's own: SQLite unlinks its file at once, so nothing is left
+    behind when the worker stops or is killed (the compacted topic is the record; this is only
+    the copy for the partitions this worker owns). Pages beyond the cache spill to that file
+    (under ``SQLITE_TMPDIR`` or ``TMPDIR``, else ``/var/tmp`` or ``/tmp``).
+    """
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=OFF")  # a copy: nothing to roll back to
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute(
+            "CREATE TABLE state (part INTEGER, key TEXT, value BLOB, marked INTEGER,"
+            " PRIMARY KEY (part, key)) WITHOUT ROWID"
+        )
+        self._db.execute("CREATE INDEX marked_states ON state (part, marked)")
+
+    def get(self, partition: int, key: str) -> bytes | None:
+        row = self._db.execute(
+            "SELECT value FROM state WHERE part = ? AND key = ?", (partition, key)
+        ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def put(self, partition: int, key: str, value: bytes, marked: bool = False) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO state (part, key, value, marked) VALUES (?, ?, ?, ?)",
+            (partition, key, value, int(marked)),
+        )
+
+    def delete(self, partition: int, key: str) -> None:
+        self._db.execute("DELETE FROM state WHERE part = ? AND key = ?", (partition, key))
+
+    def keys(self, partition: int, marked_only: bool = False) -> list[str]:
+        rows = self._db.execute(
+            "SELECT key FROM state WHERE part = ? AND marked >= ? ORDER BY key",
+            (partition, int(marked_only)),
+        )
+        return [key for (key,) in rows]
+
+    def partitions(self) -> list[int]:
+        return [part for (part,) in self._db.execute("SELECT DISTINCT part FROM state")]
+
+    def count(self, partition: int) -> int:
+        row = self._db.execute("SELECT COUNT(*) FROM state WHERE part = ?", (partition,))
+        return int(row.fetchone()[0])
+
+    def drop_partition(self, partition: int) -> list[str]:
+        """Forget a partition; returns the keys it held."""
+        keys = self.keys(partition)
+        self._db.execute("DELETE FROM state WHERE part = ?", (partition,))
+        return keys
+
 
 class KeyedStateStore(Generic[S]):
     """Mixin of the stores: subclasses (dataclasses) give the fields declared here."""
@@ -49,7 +111,7 @@ class KeyedStateStore(Generic[S]):
     state_model: type[S]
     bootstrap_servers: str
     client_options: dict[str, object]
-    states: dict[int, dict[str, S]]
+    table: StateTable
     asked: dict[str, datetime]
     """When :meth:`ask_owners` last sent an event for an item (not repeated at once)."""
 
@@ -67,23 +129,35 @@ class KeyedStateStore(Generic[S]):
         return frozenset({self.events_topic})
 
     def get(self, partition: int, content_id: str) -> S | None:
-        return self.states.get(partition, {}).get(content_id)
+        raw = self.table.get(partition, content_id)
+        return None if raw is None else self.state_model.model_validate_json(raw)
+
+    def marked(self, state: S) -> bool:
+        """Whether ``state`` is one of the few that rules over a whole partition look at
+        (finalize: items with parked answers); they are found without reading the rest."""
+        return False
+
+    def marked_states(self, partition: int) -> list[S]:
+        """The :meth:`marked` states of one partition."""
+        found = (self.get(partition, key) for key in self.table.keys(partition, marked_only=True))
+        return [state for state in found if state is not None]
 
     def put(self, partition: int, state: S) -> Outbound:
         """Keep ``state`` and return the record that writes it through (same partition)."""
         content_id: str = getattr(state, "content_id")  # noqa: B009 - every state payload has it
-        self.states.setdefault(partition, {})[content_id] = state
+        value = dump_payload(state)
+        self.table.put(partition, content_id, value, self.marked(state))
         return Outbound(
             topic=self.state_topic,
             key=content_id.encode(),
-            value=dump_payload(state),
+            value=value,
             route="state",
             partition=partition,
         )
 
     def drop(self, partition: int, content_id: str) -> Outbound:
         """Forget the item and return the tombstone that removes it from the state topic."""
-        self.states.get(partition, {}).pop(content_id, None)
+        self.table.delete(partition, content_id)
         self.forget(content_id)
         return Outbound(
             topic=self.state_topic,
@@ -101,14 +175,20 @@ class KeyedStateStore(Generic[S]):
         event_for: Callable[[str], Payload],
         route: str,
         repeat_after: timedelta,
+        marked_only: bool = False,
     ) -> int:
         """Send ``event_for(content_id)`` on the stage's input topic, keyed by the item, for
-        each item of the owned partitions that is ``due``, at most once per ``repeat_after``;
-        the stage's handler does the work."""
+        each item of the owned partitions (only the :meth:`marked` ones if ``marked_only``)
+        that is ``due``, at most once per ``repeat_after``; the stage's handler does the work."""
         sent = 0
-        for states in list(self.states.values()):
-            for content_id, state in list(states.items()):
-                if not due(state):
+        read = 0
+        for partition in self.table.partitions():
+            for content_id in self.table.keys(partition, marked_only):
+                read += 1
+                if read % SWEEP_SLICE == 0:
+                    await asyncio.sleep(0)  # a long sweep must not hold up the items
+                state = self.get(partition, content_id)  # may have changed meanwhile
+                if state is None or not due(state):
                     continue
                 last = self.asked.get(content_id)
                 if last is not None and last > now - repeat_after:
@@ -126,27 +206,29 @@ class KeyedStateStore(Generic[S]):
 
     async def assigned(self, partitions: Sequence[Partition]) -> None:
         if partitions:
-            self.states.update(await self._restore(sorted({number for _, number in partitions})))
+            await self._restore(sorted({number for _, number in partitions}))
 
     def revoked(self, partitions: Sequence[Partition]) -> None:
         for _, number in partitions:
-            for content_id in self.states.pop(number, {}):
+            for content_id in self.table.drop_partition(number):
                 self.forget(content_id)
 
     def forget(self, content_id: str) -> None:
         """The item left this worker's memory (dropped, or its partition moved away)."""
         self.asked.pop(content_id, None)
 
-    async def _restore(self, numbers: Sequence[int]) -> dict[int, dict[str, S]]:
-        """Read the state topic's ``numbers`` partitions from the beginning to their end, all
-        with one consumer (one connection per rebalance, not one per partition)."""
+    async def _restore(self, numbers: Sequence[int]) -> None:
+        """Read the state topic's ``numbers`` partitions from the beginning to their end into
+        the table (replacing what it held of them), all with one consumer (one connection per
+        rebalance, not one per partition)."""
+        for number in numbers:
+            self.table.drop_partition(number)
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap_servers,
             enable_auto_commit=False,
             **self.client_options,
         )
         await consumer.start()
-        restored: dict[int, dict[str, S]] = {number: {} for number in numbers}
         try:
             tps = [TopicPartition(self.state_topic, number) for number in numbers]
             consumer.assign(tps)
@@ -157,28 +239,32 @@ class KeyedStateStore(Generic[S]):
                 batch = await consumer.getmany(*pending, timeout_ms=1000)
                 for tp, records in batch.items():
                     for record in records:
-                        self._replay(restored[tp.partition], tp, record)
+                        self._replay(tp, record)
                 pending = {tp for tp in pending if await consumer.position(tp) < ends[tp]}
         finally:
             await consumer.stop()
-        for number, states in restored.items():
+        for number in numbers:
             _log.info(
-                "%s state of partition %d restored: %d items", self.label, number, len(states)
+                "%s state of partition %d restored: %d items",
+                self.label,
+                number,
+                self.table.count(number),
             )
-        return restored
 
-    def _replay(self, states: dict[str, S], tp: TopicPartition, record: Any) -> None:
+    def _replay(self, tp: TopicPartition, record: Any) -> None:
         """Apply one state record (a tombstone forgets the item)."""
         content_id = record.key.decode() if record.key else ""
         if record.value is None:
-            states.pop(content_id, None)
+            self.table.delete(tp.partition, content_id)
             return
         try:
-            states[content_id] = parse_payload(self.state_model, record.value)
+            state = parse_payload(self.state_model, record.value)  # only readable ones are kept
         except ContractError:
             _log.error(
                 "%s state %s[%d]@%d unreadable", self.label, tp.topic, tp.partition, record.offset
             )
+        else:
+            self.table.put(tp.partition, content_id, bytes(record.value), self.marked(state))
 
 
 async def sweep_forever(
