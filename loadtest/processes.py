@@ -161,6 +161,8 @@ class RunningWorker:
 
     process: subprocess.Popen[bytes]
     web_port: int
+    #: CPU seconds the process had used when it first answered /readyz (its start-up).
+    cpu_at_ready: float = 0.0
 
     @property
     def pid(self) -> int:
@@ -188,7 +190,7 @@ def worker(
     log = workdir / f"worker-{index}.log"
     with child(WORKER_ARGV, log, env) as process:
         wait_http(f"http://127.0.0.1:{port}/readyz", 90, process, log)
-        yield RunningWorker(process, port)
+        yield RunningWorker(process, port, cpu_seconds(process.pid))
 
 
 WORKER_ARGV = (sys.executable, "-m", "moderation.cli", "worker")

@@ -214,7 +214,9 @@ async def _service(
             await kafka_io.publish(bootstrap, topics.requests, items, [0.0] * len(items), observed)
             children = stack.enter_context(start())
             sampler = footprint(children)
-            cpu0 = cpu(children)
+            # Each from its own readiness: with several workers the first ones are at the
+            # backlog while the later ones start.
+            cpu0 = [child.cpu_at_ready for child in children]
             wanted = {item.request.content_id for item in items}
             await kafka_io.collect(
                 bootstrap,

@@ -1,9 +1,11 @@
 """``python -m loadtest scale``: CPU per item as workers are added, at the same load per worker.
 
-Runs the ``steady`` scenario once per worker count (one consumer group, the same partitions),
-with the rate and the item count growing with the workers, so each worker sees the same load.
-If capacity is linear in workers, CPU per item stays flat: the table prints each count's figure
-against the first one and the spread of all of them (target: within 10%).
+Runs a scenario once per worker count (one consumer group, the same partitions), with the load
+growing with the workers so each worker sees the same: ``steady`` (default) at
+``--rate-per-worker`` for ``--seconds``, or ``backlog`` with ``--items-per-worker`` waiting in
+the topic (every worker busy all along). If capacity is linear in workers, CPU per item stays
+flat: the table prints each count's figure against the first one and the spread of all of them
+(target: within 10%).
 
 Duplicates are off by default: the verdict cache is per process, so with more workers fewer
 repeats meet their original in the same worker, and the run would measure the cache instead of
@@ -44,6 +46,12 @@ def _counts(text: str) -> tuple[int, ...]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m loadtest scale", description=__doc__)
     parser.add_argument("--workers", type=_counts, default=(1, 2, 4), help="e.g. 1,2,4")
+    parser.add_argument(
+        "--scenario", choices=(Scenario.STEADY.value, Scenario.BACKLOG.value), default="steady"
+    )
+    parser.add_argument(
+        "--items-per-worker", type=int, default=2000, help="backlog: items waiting per worker"
+    )
     parser.add_argument(
         "--rate-per-worker", type=float, default=60.0, help="items/s each worker gets"
     )
@@ -99,15 +107,19 @@ def _row(workers: int, result: dict[str, Any]) -> dict[str, Any]:
 async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     for number, workers in enumerate(args.workers, 1):
+        scenario = Scenario(args.scenario)
         rate = args.rate_per_worker * workers
-        items = max(1, round(rate * args.seconds))
+        if scenario is Scenario.BACKLOG:
+            items, load = args.items_per_worker * workers, "a backlog"
+        else:
+            items, load = max(1, round(rate * args.seconds)), f"{rate:g} items/s"
         print(
-            f"[{number}/{len(args.workers)}] {workers} worker(s), {rate:g} items/s, {items} items",
+            f"[{number}/{len(args.workers)}] {workers} worker(s), {load}, {items} items",
             file=sys.stderr,
             flush=True,
         )
         config = RunConfig(
-            scenario=Scenario.STEADY,
+            scenario=scenario,
             traffic=TrafficSpec(items=items, duplicate_share=args.duplicates, seed=args.seed),
             rate=rate,
             latency_ms=0.0,
@@ -145,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return explained.status
     path = args.out / f"scale-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"rate_per_worker": args.rate_per_worker, "rows": rows}, indent=2))
+    path.write_text(
+        json.dumps({"arguments": vars(args) | {"out": str(args.out)}, "rows": rows}, indent=2)
+    )
     print(table(rows))
     print(f"\nresult: {path}")
     return 0 if all(row["lost"] == 0 for row in rows) else 1
