@@ -372,7 +372,8 @@ class Settings(BaseSettings):
         description=(
             "the broker may hold a fetch this long to gather records (Kafka's fetch.max.wait.ms,"
             " with fetch.min.bytes 1 MiB): fewer, fuller fetches at moderate rates for at most"
-            " this much latency per hop; 0 = answer as soon as one record is there"
+            " this much latency per hop, but an idle worker fetches 1000/this times a second;"
+            " 0 = answer as soon as one record is there"
         ),
     )
     send_timeout_s: float = Field(
