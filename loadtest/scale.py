@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -61,6 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--env", type=env_setting, action="append", default=[], help="extra worker setting"
     )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run every count this many times (order reversed each round, against drift) and "
+        "compare the medians: on shared cores one count varies 10-15%% from run to run",
+    )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(".run/loadtest"))
     return parser
@@ -71,17 +79,41 @@ def spread(figures: Sequence[float]) -> float:
     return max(figures) / min(figures) - 1 if figures and min(figures) > 0 else 0.0
 
 
+def combine(runs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per worker count, in the order first seen: the median CPU per item of its runs
+    (and that run's other figures), every run's figure, and the items lost in all of them."""
+    counts = list(dict.fromkeys(run["workers"] for run in runs))
+    rows = []
+    for workers in counts:
+        mine = sorted(
+            (run for run in runs if run["workers"] == workers), key=lambda r: r["cpu_ms_per_item"]
+        )
+        middle = dict(mine[(len(mine) - 1) // 2])
+        middle["cpu_ms_per_item"] = statistics.median(r["cpu_ms_per_item"] for r in mine)
+        middle["runs_ms"] = [r["cpu_ms_per_item"] for r in runs if r["workers"] == workers]
+        middle["lost"] = sum(r["lost"] for r in mine)
+        rows.append(middle)
+    return rows
+
+
 def table(rows: Sequence[dict[str, Any]]) -> str:
     first = rows[0]["cpu_ms_per_item"]
+    repeated = any(len(row.get("runs_ms", ())) > 1 for row in rows)
     lines = [
         f"{'workers':>7}  {'items/s':>8}  {'CPU ms/item':>11}  {'vs first':>8}  "
-        f"{'calls/item':>10}  {'lost':>4}  CPU s per worker",
+        f"{'calls/item':>10}  {'lost':>4}  "
+        + ("median of runs (ms)" if repeated else "CPU s per worker"),
     ]
     for row in rows:
+        detail = (
+            " / ".join(f"{ms:.2f}" for ms in row["runs_ms"])
+            if repeated
+            else " / ".join(f"{s:.1f}" for s in row["cpu_s_per_worker"])
+        )
         lines.append(
             f"{row['workers']:>7}  {row['items_per_s']:>8.1f}  {row['cpu_ms_per_item']:>11.2f}  "
             f"{row['cpu_ms_per_item'] / first - 1:>+8.0%}  {row['calls_per_item']:>10.3f}  "
-            f"{row['lost']:>4}  " + " / ".join(f"{s:.1f}" for s in row["cpu_s_per_worker"])
+            f"{row['lost']:>4}  {detail}"
         )
     figure = spread([row["cpu_ms_per_item"] for row in rows])
     verdict = "flat" if figure <= SPREAD_TARGET else "NOT flat"
@@ -104,9 +136,19 @@ def _row(workers: int, result: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def plan(counts: Sequence[int], repeat: int) -> list[int]:
+    """The worker counts in run order: every count once per round, every other round
+    reversed, so a machine getting busier or quieter does not favour one count."""
+    order: list[int] = []
+    for round_ in range(max(1, repeat)):
+        order += list(counts) if round_ % 2 == 0 else list(reversed(counts))
+    return order
+
+
 async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
-    for number, workers in enumerate(args.workers, 1):
+    order = plan(args.workers, args.repeat)
+    for number, workers in enumerate(order, 1):
         scenario = Scenario(args.scenario)
         rate = args.rate_per_worker * workers
         if scenario is Scenario.BACKLOG:
@@ -114,7 +156,7 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
         else:
             items, load = max(1, round(rate * args.seconds)), f"{rate:g} items/s"
         print(
-            f"[{number}/{len(args.workers)}] {workers} worker(s), {load}, {items} items",
+            f"[{number}/{len(order)}] {workers} worker(s), {load}, {items} items",
             file=sys.stderr,
             flush=True,
         )
@@ -144,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     try:
-        rows = asyncio.run(measure(args))
+        runs = asyncio.run(measure(args))
     except ChildFailed as failed:
         line = str(failed)
         print(line if line.startswith("error:") else f"error: {line}", file=sys.stderr)
@@ -155,10 +197,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(explained.line, file=sys.stderr)
         return explained.status
+    rows = combine(runs)
     path = args.out / f"scale-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
-        json.dumps({"arguments": vars(args) | {"out": str(args.out)}, "rows": rows}, indent=2)
+        json.dumps(
+            {"arguments": vars(args) | {"out": str(args.out)}, "rows": rows, "runs": runs},
+            indent=2,
+        )
     )
     print(table(rows))
     print(f"\nresult: {path}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from loadtest.scale import main, spread, table
+from loadtest.scale import combine, main, plan, spread, table
 
 
 def row(workers: int, cpu: float, lost: int = 0) -> dict[str, object]:
@@ -44,3 +44,21 @@ def test_worker_counts_are_checked_by_the_parser(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         main(["--workers", "1,zero"])
     assert "use counts like 1,2,4" in capsys.readouterr().err
+
+
+def test_repeated_rounds_alternate_the_order_of_the_counts() -> None:
+    assert plan((1, 2, 4), 3) == [1, 2, 4, 4, 2, 1, 1, 2, 4]
+    assert plan((1, 2), 0) == [1, 2]
+
+
+def test_repeated_runs_are_compared_by_their_medians() -> None:
+    runs = [row(1, 4.0), row(2, 9.0), row(2, 4.1), row(1, 4.4), row(1, 3.9), row(2, 4.2)]
+    runs[1]["lost"] = 1
+    combined = combine(runs)
+    assert [r["workers"] for r in combined] == [1, 2]
+    assert [r["cpu_ms_per_item"] for r in combined] == [4.0, 4.2]
+    assert combined[1]["runs_ms"] == [9.0, 4.1, 4.2]
+    assert combined[1]["lost"] == 1, "a loss in any run shows"
+    printed = table(combined)
+    assert "9.00 / 4.10 / 4.20" in printed
+    assert "(flat;" in printed
