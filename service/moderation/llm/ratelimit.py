@@ -9,6 +9,10 @@ the API says is ``*-remaining``. A 429's ``retry-after`` pauses every caller of 
 Callers *reserve* before a call: the buckets are debited at once (they may go negative) and the
 caller waits until the debt is refilled. A reservation that would wait longer than the caller's
 bound is refused instead (nothing debited), so no call ever waits without limit.
+
+Until the first answer the limiter knows no limit, so the first call goes alone (a probe) and
+the others wait for its answer (bounded by their wait, then they go anyway): a worker starting
+on a backlog does not send a whole window of calls into a limit it has not been told yet.
 Pure logic with an injected clock; :meth:`AdaptiveLimiter.acquire` is the only await.
 """
 
@@ -28,6 +32,7 @@ Sleep = Callable[[float], Awaitable[None]]
 HEADER_PREFIX = "anthropic-ratelimit-"
 BUCKETS: tuple[str, ...] = ("requests", "input-tokens", "output-tokens")
 WINDOW_S = 60.0
+PROBE_POLL_S = 0.02
 
 
 class RateLimitWait(TierUnavailable):
@@ -85,6 +90,8 @@ class AdaptiveLimiter:
         self._clock = clock
         self._buckets: dict[str, Bucket] = {}
         self._paused_until = 0.0
+        self._answered = False  # an answer (any status) has come back: the probe is over
+        self._probing = False  # a first call is out and nothing has answered yet
 
     def bucket(self, name: str) -> Bucket | None:
         return self._buckets.get(name)
@@ -95,6 +102,7 @@ class AdaptiveLimiter:
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Resize the buckets from a response's rate-limit headers (missing ones are skipped)."""
+        self._answered = True
         now = self._clock()
         for name in BUCKETS:
             limit = _number(headers.get(f"{HEADER_PREFIX}{name}-limit"))
@@ -132,14 +140,25 @@ class AdaptiveLimiter:
             bucket.level -= min(amounts.get(name, 0.0), bucket.capacity)
         return wait
 
+    def attempt_ended(self) -> None:
+        """A call is over, answered or not: a probe that got no answer lets the next call probe."""
+        self._probing = False
+
     async def acquire(
         self, demand: Demand, max_wait_s: float, sleep: Sleep = asyncio.sleep
     ) -> float:
         """Reserve and wait; returns the seconds waited."""
-        wait = self.reserve(demand, max_wait_s)
+        waited = 0.0
+        while not self._answered and self._probing and waited < max_wait_s:
+            step = min(PROBE_POLL_S, max_wait_s - waited)
+            await sleep(step)
+            waited += step
+        if not self._answered:
+            self._probing = True  # this call is the probe (or the others waited long enough)
+        wait = self.reserve(demand, max(0.0, max_wait_s - waited))
         if wait > 0:
             await sleep(wait)
-        return wait
+        return waited + wait
 
 
 def _number(value: str | None) -> float | None:

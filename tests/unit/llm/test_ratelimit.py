@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from moderation.llm.ratelimit import AdaptiveLimiter, Demand, RateLimitWait, estimate_input_tokens
@@ -108,3 +110,33 @@ async def test_acquire_sleeps_for_the_reserved_wait() -> None:
 def test_estimate_is_rough_but_grows_with_the_text() -> None:
     assert estimate_input_tokens("a" * 400) == 101
     assert estimate_input_tokens("") == 1
+
+
+async def test_before_the_first_answer_one_call_probes_and_the_rest_wait_for_it() -> None:
+    limiter = AdaptiveLimiter("m")
+    assert await limiter.acquire(Demand(), 5.0) == 0.0, "the probe goes at once"
+    waiting = [asyncio.create_task(limiter.acquire(Demand(), 5.0)) for _ in range(3)]
+    await asyncio.sleep(0.1)
+    assert not any(task.done() for task in waiting), "no limit is known yet: they wait"
+    limiter.attempt_ended()
+    limiter.observe(headers((60, 2)))  # the probe's answer: two calls left this minute
+    waited = await asyncio.gather(*waiting)
+    assert waited[0] < 0.5
+    assert waited[1] < 0.5
+    assert waited[2] >= 0.5, "the third pays the bucket's refill, as after any answer"
+
+
+async def test_a_probe_without_an_answer_hands_the_probe_on() -> None:
+    limiter = AdaptiveLimiter("m")
+    await limiter.acquire(Demand(), 5.0)
+    second = asyncio.create_task(limiter.acquire(Demand(), 5.0))
+    await asyncio.sleep(0.05)
+    assert not second.done()
+    limiter.attempt_ended()  # a dropped connection: no headers came back
+    assert await asyncio.wait_for(second, 1.0) < 1.0, "the next call probes"
+
+
+async def test_waiting_for_the_probe_is_bounded_then_the_call_goes_anyway() -> None:
+    limiter = AdaptiveLimiter("m")
+    await limiter.acquire(Demand(), 5.0)
+    assert await limiter.acquire(Demand(), 0.1) == pytest.approx(0.1, abs=0.05)
