@@ -11,8 +11,9 @@ caller waits until the debt is refilled. A reservation that would wait longer th
 bound is refused instead (nothing debited), so no call ever waits without limit.
 
 Until the first answer the limiter knows no limit, so the first call goes alone (a probe) and
-the others wait for its answer (bounded by their wait, then they go anyway): a worker starting
-on a backlog does not send a whole window of calls into a limit it has not been told yet.
+the others wait for its answer, at most ``PROBE_WAIT_S`` (a slow first item must not hold up the
+rest), then go anyway: a worker starting on a backlog does not send a whole window of calls
+into a limit it has not been told yet.
 Pure logic with an injected clock; :meth:`AdaptiveLimiter.acquire` is the only await.
 """
 
@@ -33,6 +34,7 @@ HEADER_PREFIX = "anthropic-ratelimit-"
 BUCKETS: tuple[str, ...] = ("requests", "input-tokens", "output-tokens")
 WINDOW_S = 60.0
 PROBE_POLL_S = 0.02
+PROBE_WAIT_S = 2.0
 
 
 class RateLimitWait(TierUnavailable):
@@ -149,8 +151,9 @@ class AdaptiveLimiter:
     ) -> float:
         """Reserve and wait; returns the seconds waited."""
         waited = 0.0
-        while not self._answered and self._probing and waited < max_wait_s:
-            step = min(PROBE_POLL_S, max_wait_s - waited)
+        bound = min(max_wait_s, PROBE_WAIT_S)
+        while not self._answered and self._probing and waited < bound:
+            step = min(PROBE_POLL_S, bound - waited)
             await sleep(step)
             waited += step
         if not self._answered:

@@ -140,3 +140,15 @@ async def test_waiting_for_the_probe_is_bounded_then_the_call_goes_anyway() -> N
     limiter = AdaptiveLimiter("m")
     await limiter.acquire(Demand(), 5.0)
     assert await limiter.acquire(Demand(), 0.1) == pytest.approx(0.1, abs=0.05)
+
+
+async def test_a_slow_probe_holds_the_others_up_two_seconds_at_most() -> None:
+    limiter = AdaptiveLimiter("m")
+    await limiter.acquire(Demand(), 10.0)  # the probe, say an item that takes 8 s
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    assert await limiter.acquire(Demand(), 10.0, sleep) == pytest.approx(2.0)
+    assert sum(slept) == pytest.approx(2.0)
