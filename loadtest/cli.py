@@ -50,6 +50,20 @@ def _mix(text: str) -> str:
     return text
 
 
+def explained_failure(error: Exception) -> int:
+    """Print a failed run's one line (a child's error, or the CLI's explanation) and return the
+    exit status; re-raise what has no explanation."""
+    if isinstance(error, ChildFailed):
+        line = str(error)
+        print(line if line.startswith("error:") else f"error: {line}", file=sys.stderr)
+        return 2 if error.code == 2 else 1
+    explained = explain(error)
+    if explained is None:
+        raise error
+    print(explained.line, file=sys.stderr)
+    return explained.status
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m loadtest", description=__doc__)
     parser.add_argument("scenario", choices=[s.value for s in Scenario])
@@ -131,16 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         result = asyncio.run(run(config))
-    except ChildFailed as failed:
-        line = str(failed)
-        print(line if line.startswith("error:") else f"error: {line}", file=sys.stderr)
-        return 2 if failed.code == 2 else 1
     except Exception as error:
-        explained = explain(error)
-        if explained is None:
-            raise
-        print(explained.line, file=sys.stderr)
-        return explained.status
+        return explained_failure(error)
     stem = args.out / f"{args.scenario}-{result['run_id']}"
     stem.with_suffix(".json").write_text(json.dumps(result, indent=2))
     chart(result, stem.with_suffix(".png"))

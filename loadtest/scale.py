@@ -24,12 +24,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from loadtest.cli import env_setting
-from loadtest.processes import ChildFailed
+from loadtest.cli import env_setting, explained_failure
 from loadtest.run import RunConfig, run
 from loadtest.scenarios import Scenario
 from loadtest.traffic import TrafficSpec
-from moderation.cli_errors import explain
 
 SPREAD_TARGET = 0.10
 
@@ -187,16 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         runs = asyncio.run(measure(args))
-    except ChildFailed as failed:
-        line = str(failed)
-        print(line if line.startswith("error:") else f"error: {line}", file=sys.stderr)
-        return 2 if failed.code == 2 else 1
     except Exception as error:
-        explained = explain(error)
-        if explained is None:
-            raise
-        print(explained.line, file=sys.stderr)
-        return explained.status
+        return explained_failure(error)
     rows = combine(runs)
     path = args.out / f"scale-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

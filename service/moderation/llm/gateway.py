@@ -313,8 +313,6 @@ class ModelGateway:
         try:
             raw = await self._client.messages.with_raw_response.create(**kwargs, timeout=timeout)
         except anthropic.APIStatusError as error:
-            if limiter is not None:
-                limiter.attempt_ended()
             headers = error.response.headers
             if limiter is not None:
                 limiter.observe(headers)
@@ -326,15 +324,11 @@ class ModelGateway:
                 limiter.pause(wait)
             raise _Retryable(_Attempt(error, wait)) from error
         except anthropic.APIConnectionError as error:  # includes APITimeoutError
-            if limiter is not None:
-                limiter.attempt_ended()
             raise _Retryable(_Attempt(error)) from error
-        except BaseException:  # cancelled: the next call probes
+        finally:  # answered or not (cancelled too): a probe without an answer is handed on
             if limiter is not None:
                 limiter.attempt_ended()
-            raise
         if limiter is not None:
-            limiter.attempt_ended()
             limiter.observe(raw.headers)
         message: anthropic.types.Message = await raw.parse()
         return message
