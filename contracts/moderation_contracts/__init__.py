@@ -18,6 +18,7 @@ from moderation_contracts.appeal_internal import (
     AppealEventKind,
     AppealRecord,
     AppealState,
+    WaitingAppeal,
 )
 from moderation_contracts.common import (
     SCHEMA_MAJOR,
@@ -162,6 +163,7 @@ __all__ = [
     "TopicSpec",
     "UtcDatetime",
     "Verdict",
+    "WaitingAppeal",
     "dump_payload",
     "parse_payload",
     "topic_for",

@@ -72,6 +72,15 @@ class AppealRecord(ContractModel):
     answer: AppealOutcome
 
 
+class WaitingAppeal(ContractModel):
+    """An appeal read before any final decision it could contest: the decisions and the appeals
+    come on topics read independently, so the decision may still be on its way."""
+
+    appeal: Appeal
+    received_at: UtcDatetime
+    parked_at: UtcDatetime
+
+
 class AppealState(Payload):
     """The appeal stage's memory of one item (compacted topic, keyed by content_id)."""
 
@@ -81,4 +90,12 @@ class AppealState(Payload):
     content_id: Identifier
     decision: Decision | None = Field(default=None, description="The last final decision.")
     appeals: list[AppealRecord] = Field(default_factory=list, max_length=MAX_APPEALS_PER_ITEM)
+    waiting: list[WaitingAppeal] = Field(
+        default_factory=list,
+        max_length=MAX_APPEALS_PER_ITEM,
+        description=(
+            "Appeals waiting for the decision they contest, in the order they came; answered"
+            " when it arrives, or unknown_item after appeal.unknown_wait_s."
+        ),
+    )
     updated_at: UtcDatetime = Field(default_factory=utc_now)

@@ -239,6 +239,14 @@ class AppealTier(BaseModel):
     sweep_interval_s: float = Field(
         default=3600.0, ge=1, description="how often the appeal stage looks for state to drop"
     )
+    unknown_wait_s: float = Field(
+        default=300.0,
+        gt=0,
+        description=(
+            "an appeal read before any final decision it could contest (the two come on topics"
+            " read independently) waits this long for one before it is answered unknown_item"
+        ),
+    )
 
 
 class KafkaSecurity(BaseModel):
@@ -374,8 +382,7 @@ class Settings(BaseSettings):
             " with fetch.min.bytes 1 MiB): fewer, fuller fetches at moderate rates (25 took a"
             " third off CPU per item at 60/s) for at most this much latency per hop, but an idle"
             " worker fetches 1000/this times a second; 0 (default) answers as soon as one record"
-            " is there. Not with the appeal stage until it parks appeals read before their"
-            " decision (loadtest/README.md)"
+            " is there"
         ),
     )
     send_timeout_s: float = Field(

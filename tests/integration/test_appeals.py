@@ -74,7 +74,8 @@ async def test_valid_late_duplicate_and_unknown_appeals_each_get_their_answer(
         pipeline.bootstrap, pipeline.topics, lambda r: len(r.statements) == 2, 60
     )
     first.kill()
-    second = pipeline.worker(stages="appeal")
+    # An appeal of an unknown item waits this long for its decision, then is answered.
+    second = pipeline.worker(stages="appeal", MODERATION_APPEAL__UNKNOWN_WAIT_S="2")
     await asyncio.to_thread(second.start)
     await publish_crc32(
         pipeline,
@@ -263,7 +264,7 @@ async def test_a_swept_item_is_tombstoned_and_not_restored_after_a_restart(
     assert states["kept-1"] is not None, "an item within its window stays"
     assert first.stop() == 0
     # The next owner restores the state topic (tombstones included) and does not sweep soon.
-    second = pipeline.worker(stages="appeal")
+    second = pipeline.worker(stages="appeal", MODERATION_APPEAL__UNKNOWN_WAIT_S="2")
     await asyncio.to_thread(second.start)
     await publish_crc32(
         pipeline,
@@ -280,4 +281,38 @@ async def test_a_swept_item_is_tombstoned_and_not_restored_after_a_restart(
     assert old is not None
     # Without the sweep this appeal would be answered late: the restored state lacks the item.
     assert (old["status"], old["rejection"]) == ("rejected", "unknown_item")
+    assert records.dead_letters == []
+
+
+async def test_an_appeal_read_before_its_decision_waits_for_it_across_a_restart(
+    pipeline: Pipeline,
+) -> None:
+    """The appeals topic may be read ahead of the decisions topic (another client, a lagging
+    partition): the appeal waits in the item's state, a new owner restores it, and the
+    decision's arrival answers it as if it had come first."""
+    pipeline.partitions = 4
+    first = pipeline.worker(stages="appeal", MODERATION_SESSION_TIMEOUT_S="6")
+    await asyncio.to_thread(first.start)
+    await publish_crc32(pipeline, pipeline.topics.appeals, [appeal_of("early-1", "ap-early")])
+
+    def waiting(states: dict[str, bytes | None]) -> bool:
+        value = states.get("early-1")
+        return value is not None and json.loads(value)["waiting"] != []
+
+    await latest_states(pipeline, waiting)
+    first.kill()
+    second = pipeline.worker(stages="appeal")
+    await asyncio.to_thread(second.start)
+    await publish(
+        pipeline.bootstrap,
+        pipeline.topics.decisions,
+        [(b"early-1", dump_payload(removed_decision("early-1")))],
+    )
+    records = await read_appeal_records(
+        pipeline.bootstrap, pipeline.topics, decided("ap-early"), 60
+    )
+    answer = records.outcome("ap-early")
+    assert answer is not None
+    assert (answer["status"], answer["decision_id"]) == ("received", "d-early-1")
+    assert len(records.tasks["early-1"]) == 1
     assert records.dead_letters == []

@@ -6,7 +6,8 @@ appeal is answered on the appeal-outcomes topic, never silence:
 
 | appeal                                            | answer                                    |
 |---------------------------------------------------|-------------------------------------------|
-| no restricting decision known (or not the one named) | rejected: unknown_item                 |
+| no restricting decision known, or not the one named | waits for it (below), then as here      |
+| ... and none came within ``unknown_wait_s``         | rejected: unknown_item                  |
 | the decision was overturned on an earlier appeal  | rejected: already_decided                 |
 | the decision restricts nothing (allowed)          | rejected: not_restricted                  |
 | after the policy's window (183 days by default)   | rejected: late                            |
@@ -15,6 +16,12 @@ appeal is answered on the appeal-outcomes topic, never silence:
 | otherwise                                         | received, and a task for the appeals queue |
 | the same appeal again (a re-delivery)             | the answer it got, sent again             |
 | for an item whose state was dropped (see below)   | rejected: unknown_item                    |
+
+Decisions and appeals come on topics read independently, so an appeal may be read before the
+decision it contests. It then waits in the item's state (``AppealState.waiting``, restored like
+the rest) and is heard when a decision arrives, as if it had come after it; an allowed decision
+of an item that restricted nothing is not kept, so it waits on, as it would if read after it.
+After ``unknown_wait_s`` (:func:`sweep_waiting_forever`) it is answered ``unknown_item``.
 
 A reviewer's answer (never the reviewer who made the original decision) closes the appeal:
 upheld, or overturned, which publishes a new final decision that names the one it
@@ -42,6 +49,7 @@ from moderation.stages.appeal_rules import (
     answer_problem,
     bounded,
     forgettable,
+    may_wait,
     superseding,
     why_not_heard,
 )
@@ -66,8 +74,10 @@ from moderation_contracts import (
     ContractError,
     Decision,
     Source,
+    WaitingAppeal,
     parse_payload,
 )
+from moderation_contracts.appeal_internal import MAX_APPEALS_PER_ITEM
 
 
 def appeal_task_id(appeal: Appeal) -> str:
@@ -84,6 +94,8 @@ class AppealStage:
     clock: Clock = utc_clock
     deadline_hours: float = 72.0
     state_grace_days: float = 7.0
+    unknown_wait_s: float = 300.0
+    """How long an appeal read before any decision it could contest waits for one."""
 
     async def handle(self, inbound: Inbound) -> Outcome:
         try:
@@ -123,6 +135,11 @@ class AppealStage:
         state = self.store.get(inbound.partition, content_id)
         if state is None:
             return "expire_nothing"  # dropped already (a repeated request)
+        cutoff = self.clock() - timedelta(seconds=self.unknown_wait_s)
+        if any(parked.parked_at <= cutoff for parked in state.waiting):
+            state = self._hear_waiting(state, outputs, expired_before=cutoff)
+            outputs.append(self.store.put(inbound.partition, state))
+            return "waited_out"
         if not self.forgettable(state, self.clock()):
             return "expire_kept"
         outputs.append(self.store.drop(inbound.partition, content_id))
@@ -146,6 +163,7 @@ class AppealStage:
         if current is None and not restricts(made):
             # Most items are allowed and never restricted: they are not kept (an appeal of one
             # is answered unknown_item). Memory holds restricted items and what followed them.
+            # Appeals waiting here wait on: read after this decision they would wait too.
             return "decision_not_kept"
         if (
             current is not None
@@ -154,6 +172,8 @@ class AppealStage:
         ):
             return "decision_known"  # our own overturn coming back, or a re-read
         state = state.model_copy(update={"decision": made, "updated_at": self.clock()})
+        if state.waiting:  # appeals that came first
+            state = self._hear_waiting(state, outputs)
         outputs.append(self.store.put(inbound.partition, state))
         return "decision_statement" if statement is not None else "decision"
 
@@ -173,8 +193,64 @@ class AppealStage:
                 outputs.append(self._task_record(known.task))
             outputs.append(self._outcome_record(known.answer))
             return "appeal_redelivered"
-        window = self._policy(appeal.tenant_id).appeal_window_days
-        problem = why_not_heard(appeal, received_at, state, window)
+        if any(w.appeal.appeal_id == appeal.appeal_id for w in state.waiting):
+            return "appeal_still_waiting"  # a re-delivery: answered when its decision comes
+        problem = why_not_heard(appeal, received_at, state, self._window(appeal))
+        if may_wait(problem):
+            route, state = self._park(appeal, received_at, state, outputs)
+        else:
+            route, state = self._answer(appeal, state, problem, outputs)
+        outputs.append(self.store.put(inbound.partition, state))
+        return route
+
+    def _park(
+        self, appeal: Appeal, received_at: datetime, state: AppealState, outputs: list[Outbound]
+    ) -> tuple[str, AppealState]:
+        """Keep an appeal that names no known decision until one comes (the decisions topic
+        is read apart from the appeals topic, so it may be behind), at most ``unknown_wait_s``
+        (:meth:`_on_expire`). Beyond the contract's bound the oldest is answered at once."""
+        now = self.clock()
+        waiting = [
+            *state.waiting,
+            WaitingAppeal(appeal=appeal, received_at=received_at, parked_at=now),
+        ]
+        state = state.model_copy(update={"updated_at": now})
+        while len(waiting) > MAX_APPEALS_PER_ITEM:
+            oldest = waiting.pop(0)
+            problem = why_not_heard(
+                oldest.appeal, oldest.received_at, state, self._window(oldest.appeal)
+            )
+            _, state = self._answer(oldest.appeal, state, problem, outputs)
+        return "appeal_waiting", state.model_copy(update={"waiting": waiting})
+
+    def _hear_waiting(
+        self, state: AppealState, outputs: list[Outbound], expired_before: datetime | None = None
+    ) -> AppealState:
+        """Answer the waiting appeals that can be heard now, in the order they came, and
+        those parked before ``expired_before`` whatever the answer; the rest wait on."""
+        waiting = []
+        for parked in state.waiting:
+            problem = why_not_heard(
+                parked.appeal, parked.received_at, state, self._window(parked.appeal)
+            )
+            if may_wait(problem) and (expired_before is None or parked.parked_at > expired_before):
+                waiting.append(parked)
+            else:
+                _, state = self._answer(parked.appeal, state, problem, outputs)
+        return state.model_copy(update={"waiting": waiting})
+
+    def _window(self, appeal: Appeal) -> int:
+        return self._policy(appeal.tenant_id).appeal_window_days
+
+    def _answer(
+        self,
+        appeal: Appeal,
+        state: AppealState,
+        problem: tuple[AppealRejection, str] | None,
+        outputs: list[Outbound],
+    ) -> tuple[str, AppealState]:
+        """Answer the appeal: rejected for ``problem``, else received with a task for the
+        appeals queue. Returns the route and the state that remembers the answer."""
         now = self.clock()
         decision = state.decision
         if decision is not None and decision.tenant_id != appeal.tenant_id:
@@ -196,7 +272,6 @@ class AppealStage:
                 answer=answer,
             )
             route = f"rejected:{rejection}"
-            task = None
         else:
             assert decision is not None
             task = AppealTask(
@@ -224,9 +299,7 @@ class AppealStage:
             route = "appeal_received"
         outputs.append(self._outcome_record(answer))
         appeals = bounded([*state.appeals, record])
-        state = state.model_copy(update={"appeals": appeals, "updated_at": now})
-        outputs.append(self.store.put(inbound.partition, state))
-        return route
+        return route, state.model_copy(update={"appeals": appeals, "updated_at": now})
 
     # -- reviewers' answers ---------------------------------------------------------------------
 
@@ -360,3 +433,15 @@ async def sweep_forever(stage: AppealStage, sender: Sender, interval_s: float) -
         return await stage.store.sweep(sender, now, due, timedelta(seconds=interval_s))
 
     await keyed_sweep_forever(STAGE, sweep, interval_s, stage.clock)
+
+
+async def sweep_waiting_forever(stage: AppealStage, sender: Sender) -> None:
+    """Every few seconds (a quarter of the wait, at most a minute), ask the owners of items
+    whose appeals waited ``unknown_wait_s`` for their decision to answer them."""
+    max_age = timedelta(seconds=stage.unknown_wait_s)
+
+    async def sweep(now: datetime) -> int:
+        return await stage.store.sweep_waiting(sender, now, max_age)
+
+    interval = max(1.0, min(60.0, stage.unknown_wait_s / 4))
+    await keyed_sweep_forever(STAGE, sweep, interval, stage.clock)

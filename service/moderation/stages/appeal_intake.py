@@ -75,7 +75,7 @@ class AppealStore(KeyedStateStore[AppealState]):
     bootstrap_servers: str = ""
     client_options: dict[str, object] = field(default_factory=dict)
     table: StateTable = field(default_factory=StateTable)
-    asked: dict[str, datetime] = field(default_factory=dict)
+    asked: dict[str, dict[str, datetime]] = field(default_factory=dict)
     label = "appeal"
     state_model = AppealState
 
@@ -93,10 +93,26 @@ class AppealStore(KeyedStateStore[AppealState]):
         """Send an ``expire`` event for each item ``due`` says may be forgotten; the stage
         drops it (:meth:`moderation.stages.appeal.AppealStage.handle`) if it still may."""
 
-        def expire(content_id: str) -> AppealEvent:
-            return AppealEvent(kind=AppealEventKind.EXPIRE, content_id=content_id)
+        return await self.ask_owners(sender, now, due, _expire, "expire", repeat)
 
-        return await self.ask_owners(sender, now, due, expire, "expire", repeat)
+    async def sweep_waiting(self, sender: Sender, now: datetime, max_age: timedelta) -> int:
+        """Send an ``expire`` event for each item whose oldest waiting appeal has waited
+        ``max_age`` for its decision; the stage answers it (unknown_item). Reads only the
+        items with waiting appeals."""
+
+        def due(state: AppealState) -> bool:
+            return bool(state.waiting) and min(w.parked_at for w in state.waiting) <= now - max_age
+
+        return await self.ask_owners(
+            sender, now, due, _expire, "expire_waiting", max_age / 4, marked_only=True
+        )
+
+    def marked(self, state: AppealState) -> bool:
+        return bool(state.waiting)  # the waiting sweep looks only at these
+
+
+def _expire(content_id: str) -> AppealEvent:
+    return AppealEvent(kind=AppealEventKind.EXPIRE, content_id=content_id)
 
 
 def _source(inbound: Inbound) -> Source:

@@ -63,14 +63,14 @@ def why_not_heard(
 
 
 def forgettable(state: AppealState, now: datetime, window_days: int, grace: timedelta) -> bool:
-    """Whether the item's state may be dropped: no appeal of it is open, its last final
+    """Whether the item's state may be dropped: no appeal of it is open or waiting, its last final
     decision's appeal window (``window_days``) closed more than ``grace`` ago, and nothing
     happened to it for ``grace`` either (a late re-delivery still gets its earlier answer).
     A state without a decision (only rejected appeals of an unknown item) goes after ``grace``.
 
     An appeal for a dropped item is answered ``unknown_item``: without the state nothing tells
     how old its decision was."""
-    if any(record.task is not None for record in state.appeals):
+    if state.waiting or any(record.task is not None for record in state.appeals):
         return False
     closes = state.updated_at
     if state.decision is not None:
@@ -104,6 +104,12 @@ def superseding(original: Decision, answer: AppealDecision, now: datetime) -> De
             "decided_at": now,
         }
     )
+
+
+def may_wait(problem: tuple[AppealRejection, str] | None) -> bool:
+    """Whether an appeal that cannot be heard may yet be: no decision it could contest is
+    known, and one may still be on its way (it comes on another topic)."""
+    return problem is not None and problem[0] is AppealRejection.UNKNOWN_ITEM
 
 
 def answer_problem(answer: AppealDecision, record: AppealRecord | None) -> tuple[str, str] | None:

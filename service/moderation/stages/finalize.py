@@ -154,7 +154,7 @@ class FinalizeStore(KeyedStateStore[FinalizeState]):
     bootstrap_servers: str = ""
     client_options: dict[str, object] = field(default_factory=dict)
     table: StateTable = field(default_factory=StateTable)
-    asked: dict[str, datetime] = field(default_factory=dict)
+    asked: dict[str, dict[str, datetime]] = field(default_factory=dict)
     label = "finalize"
     state_model = FinalizeState
 

@@ -112,8 +112,9 @@ class KeyedStateStore(Generic[S]):
     bootstrap_servers: str
     client_options: dict[str, object]
     table: StateTable
-    asked: dict[str, datetime]
-    """When :meth:`ask_owners` last sent an event for an item (not repeated at once)."""
+    asked: dict[str, dict[str, datetime]]
+    """When :meth:`ask_owners` last sent an event for an item, by route (not repeated at once;
+    one rule's request does not hold up another's)."""
 
     @property
     def state_topic(self) -> str:
@@ -190,7 +191,7 @@ class KeyedStateStore(Generic[S]):
                 state = self.get(partition, content_id)  # may have changed meanwhile
                 if state is None or not due(state):
                     continue
-                last = self.asked.get(content_id)
+                last = self.asked.get(content_id, {}).get(route)
                 if last is not None and last > now - repeat_after:
                     continue
                 record = Outbound(
@@ -200,7 +201,7 @@ class KeyedStateStore(Generic[S]):
                     route=route,
                 )
                 await sender.send(record, ())
-                self.asked[content_id] = now
+                self.asked.setdefault(content_id, {})[route] = now
                 sent += 1
         return sent
 

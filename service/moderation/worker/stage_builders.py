@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from moderation.llm.judge import Judge
 from moderation.policy import PolicyLookup
-from moderation.stages.appeal import AppealStage
+from moderation.stages.appeal import AppealStage, sweep_waiting_forever
 from moderation.stages.appeal import sweep_forever as appeal_sweep_forever
 from moderation.stages.appeal_intake import AppealIntake, AppealStore
 from moderation.stages.finalize import FinalizeIntake, FinalizeStage, FinalizeStore, sweep_forever
@@ -100,8 +100,10 @@ def build_appeal(assembly: Assembly, policies: PolicyLookup) -> None:
         topics,
         deadline_hours=settings.appeal.decision_deadline_h,
         state_grace_days=settings.appeal.state_grace_days,
+        unknown_wait_s=settings.appeal.unknown_wait_s,
     )
     assembly.read(topics.appeal_events, "appeal", window, appeal.handle)
     assembly.hooks.append(store)
     interval = settings.appeal.sweep_interval_s
     assembly.background.append(lambda: appeal_sweep_forever(appeal, assembly.sender, interval))
+    assembly.background.append(lambda: sweep_waiting_forever(appeal, assembly.sender))

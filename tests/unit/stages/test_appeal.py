@@ -26,6 +26,7 @@ from moderation_contracts import (
     parse_payload,
 )
 from moderation_contracts import examples as ex
+from moderation_contracts.appeal_internal import MAX_APPEALS_PER_ITEM
 from tests.support.streaming import Broker
 
 TOPICS = TopicNames()
@@ -49,14 +50,14 @@ def allowed() -> Decision:
 
 
 def appeal(appeal_id: str = "ap-1", tenant: str = "acme", **changes: Any) -> Appeal:
+    fields = {"content_id": ex.final_decision().content_id, **changes}
     return Appeal(
         appeal_id=appeal_id,
-        content_id=ex.final_decision().content_id,
         tenant_id=tenant,
         appellant_id="user-9",
         reason="I was quoting the threat I received.",
         submitted_at=NOW - timedelta(hours=1),
-        **changes,
+        **fields,
     )
 
 
@@ -94,6 +95,11 @@ class Harness:
     async def expire(self, content_id: str = ex.final_decision().content_id) -> Outcome:
         return await self.deliver(AppealEvent(kind=AppealEventKind.EXPIRE, content_id=content_id))
 
+    async def wait_out(self) -> Outcome:
+        """Let the waiting appeals' time pass, and the sweep's expire event come."""
+        self.now += timedelta(seconds=self.stage.unknown_wait_s + 1)
+        return await self.expire()
+
 
 def on(outcome: Outcome, topic: str) -> list[dict[str, Any]]:
     return [json.loads(r.value) for r in outcome.outputs if r.topic == topic]
@@ -128,6 +134,10 @@ async def test_every_invalid_appeal_gets_a_rejection_with_its_reason() -> None:
         for decision in decisions:
             await h.send(decision=decision)
         done = await h.send(appeal=made)
+        if reason == "unknown_item":  # its decision may be on its way: it waits for it first
+            assert (done.route, on(done, TOPICS.appeal_outcomes)) == ("appeal_waiting", [])
+            done = await h.wait_out()
+            assert done.route == "waited_out"
         (outcome,) = on(done, TOPICS.appeal_outcomes)
         assert (outcome["status"], outcome["rejection"]) == ("rejected", reason), reason
         assert outcome["reason"]
@@ -283,8 +293,8 @@ async def test_an_expired_item_is_dropped_and_tombstoned_and_then_unknown() -> N
     )
     assert h.stage.store.get(0, ex.final_decision().content_id) is None
     assert (await h.expire()).route == "expire_nothing", "asked twice: nothing left to drop"
-    late = await h.send(appeal=appeal())
-    (outcome,) = on(late, TOPICS.appeal_outcomes)
+    assert (await h.send(appeal=appeal())).route == "appeal_waiting"
+    (outcome,) = on(await h.wait_out(), TOPICS.appeal_outcomes)
     assert (outcome["status"], outcome["rejection"]) == ("rejected", "unknown_item")
 
 
@@ -306,3 +316,113 @@ async def test_an_item_that_is_not_yet_due_is_kept() -> None:
     await h.send(decision=removed(days_ago=180))
     h.now += timedelta(days=8)  # 188 days: within window + grace, though quiet for 8 days
     assert (await h.expire()).route == "expire_kept"
+
+
+# -- appeals read before their decision (the two topics are read independently) ---------------
+
+
+async def test_an_appeal_read_before_its_decision_waits_and_is_heard_when_it_comes() -> None:
+    h = Harness()
+    early = await h.send(appeal=appeal())
+    assert early.route == "appeal_waiting"
+    assert [r.topic for r in early.outputs] == [TOPICS.appeal_state]  # kept, not answered
+    assert (await h.send(appeal=appeal())).route == "appeal_still_waiting", "a re-delivery"
+    h.now += timedelta(seconds=60)
+    done = await h.send(decision=removed())
+    (task,) = on(done, TOPICS.appeal_tasks)
+    assert task["original"]["decision_id"] == removed().decision_id
+    (outcome,) = on(done, TOPICS.appeal_outcomes)
+    assert (outcome["status"], outcome["decision_id"]) == ("received", removed().decision_id)
+    assert len(on(done, TOPICS.statements)) == 1
+    state = h.stage.store.get(0, ex.final_decision().content_id)
+    assert state is not None
+    assert (state.waiting, [r.appeal_id for r in state.appeals]) == ([], ["ap-1"])
+    again = await h.send(appeal=appeal())
+    assert again.route == "appeal_redelivered"
+    assert on(again, TOPICS.appeal_outcomes) == [outcome]
+
+
+async def test_either_order_gives_the_same_answers() -> None:
+    """Both appeals of one decision, read before it or after it: one heard, one duplicate; an
+    allowed item's appeal: unknown_item (allowed items are not kept), either way."""
+
+    async def answers(h: Harness, events: list[dict[str, Any]]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for fields in events:
+            done = await h.send(**fields)
+            for outcome in on(done, TOPICS.appeal_outcomes):
+                found[outcome["appeal_id"]] = outcome["rejection"] or outcome["status"]
+        for outcome in on(await h.wait_out(), TOPICS.appeal_outcomes):
+            found[outcome["appeal_id"]] = outcome["rejection"] or outcome["status"]
+        return found
+
+    appeals = [{"appeal": appeal()}, {"appeal": appeal("ap-2")}]
+    for decision, expected in (
+        (removed(), {"ap-1": "received", "ap-2": "duplicate"}),
+        (allowed(), {"ap-1": "unknown_item", "ap-2": "unknown_item"}),
+    ):
+        after = await answers(Harness(), [{"decision": decision}, *appeals])
+        before = await answers(Harness(), [*appeals, {"decision": decision}])
+        assert after == before == expected, decision.status
+
+
+async def test_an_appeal_waits_for_the_decision_it_names() -> None:
+    h = Harness()
+    await h.send(decision=removed())
+    later = removed(days_ago=1).model_copy(update={"decision_id": "d-remoderated"})
+    assert (await h.send(appeal=appeal(decision_id="d-remoderated"))).route == "appeal_waiting"
+    assert (await h.send(appeal=appeal("ap-2"))).route == "appeal_received", "the current one"
+    done = await h.send(decision=later)
+    (outcome,) = on(done, TOPICS.appeal_outcomes)
+    assert (outcome["appeal_id"], outcome["status"]) == ("ap-1", "received")
+
+
+async def test_a_waiting_appeal_is_answered_unknown_after_the_wait_and_not_before() -> None:
+    h = Harness()
+    await h.send(appeal=appeal())
+    h.now += timedelta(seconds=h.stage.unknown_wait_s - 1)
+    early = await h.expire()  # a sweep's request that was not due yet: nothing is answered
+    assert (early.route, early.outputs) == ("expire_kept", ())
+    assert not h.stage.forgettable(
+        h.stage.store.get(0, appeal().content_id), h.now + timedelta(days=400)
+    )  # type: ignore[arg-type]
+    done = await h.wait_out()
+    (outcome,) = on(done, TOPICS.appeal_outcomes)
+    assert (outcome["status"], outcome["rejection"]) == ("rejected", "unknown_item")
+    late = await h.send(decision=removed())  # the decision after all: the answer stands
+    assert on(late, TOPICS.appeal_outcomes) == []
+    assert (await h.send(appeal=appeal())).route == "appeal_redelivered"
+
+
+async def test_the_waiting_sweep_reads_only_items_with_appeals_waited_out() -> None:
+    h = Harness()
+    for number in range(3):
+        await h.send(
+            content_id=f"quiet-{number}",
+            decision=removed().model_copy(update={"content_id": f"quiet-{number}"}),
+        )
+    await h.send(appeal=appeal())
+    h.now += timedelta(seconds=30)
+    await h.send(content_id="young", appeal=appeal("ap-y", content_id="young"))
+    broker = Broker()
+    age = timedelta(seconds=h.stage.unknown_wait_s)
+    assert h.stage.store.table.keys(0, marked_only=True) == [appeal().content_id, "young"]
+    assert await h.stage.store.sweep_waiting(broker, h.now, age) == 0, "none waited long enough"
+    h.now += age - timedelta(seconds=10)
+    assert await h.stage.store.sweep_waiting(broker, h.now, age) == 1
+    (value,) = broker.values(TOPICS.appeal_events)
+    asked = parse_payload(AppealEvent, value)
+    assert (asked.kind, asked.content_id) == (AppealEventKind.EXPIRE, appeal().content_id)
+    assert await h.stage.store.sweep_waiting(broker, h.now, age) == 0, "just asked"
+
+
+async def test_beyond_the_bound_the_oldest_waiting_appeal_is_answered_at_once() -> None:
+    h = Harness()
+    for number in range(MAX_APPEALS_PER_ITEM):
+        assert (await h.send(appeal=appeal(f"ap-{number}"))).route == "appeal_waiting"
+    done = await h.send(appeal=appeal("ap-last"))
+    (outcome,) = on(done, TOPICS.appeal_outcomes)
+    assert (outcome["appeal_id"], outcome["rejection"]) == ("ap-0", "unknown_item")
+    state = h.stage.store.get(0, appeal().content_id)
+    assert state is not None
+    assert len(state.waiting) == MAX_APPEALS_PER_ITEM

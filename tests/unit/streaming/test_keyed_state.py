@@ -37,7 +37,7 @@ def test_a_later_put_replaces_the_state() -> None:
 def test_drop_forgets_the_item_and_returns_its_tombstone() -> None:
     store = FinalizeStore(TOPICS)
     store.put(1, state("c1"))
-    store.asked["c1"] = datetime.now(UTC)
+    store.asked["c1"] = {"expire": datetime.now(UTC)}
     tombstone = store.drop(1, "c1")
     assert (tombstone.value, tombstone.partition) == (None, 1)
     assert store.get(1, "c1") is None
@@ -48,7 +48,7 @@ def test_a_revoked_partition_is_forgotten_and_the_others_stay() -> None:
     store = FinalizeStore(TOPICS)
     for number in range(3):
         store.put(number, state(f"c{number}"))
-    store.asked["c1"] = datetime.now(UTC)
+    store.asked["c1"] = {"expire": datetime.now(UTC)}
     store.revoked([(TOPICS.finalize_events, 1)])
     assert store.get(1, "c1") is None
     assert "c1" not in store.asked
