@@ -7,6 +7,15 @@ the topic (every worker busy all along). If capacity is linear in workers, CPU p
 flat: the table prints each count's figure against the first one and the spread of all of them
 (target: within 10%).
 
+On shared cores the machine's load changes what a worker costs: a busier machine delays each
+worker's event loop, so it wakes to more records at once and spends less CPU per item. Four
+workers on two cores are measured on a busier machine than one. So that the table compares the
+counts and not the machine, ``steady`` holds the machine's load the same for every count
+(``--hold-machine-load``, the default): while N of the largest count M are measured, the other
+M - N run beside them as a second, unmeasured group on its own topics, at the same rate per
+worker, with its own simulated API. Its figures go in the result file, not the table.
+``--no-hold-machine-load`` measures each count alone.
+
 Duplicates are off by default: the verdict cache is per process, so with more workers fewer
 repeats meet their original in the same worker, and the run would measure the cache instead of
 the scaling. No baseline and no trace file (see ``python -m loadtest --help`` for both).
@@ -17,17 +26,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from loadtest.cli import env_setting, explained_failure
 from loadtest.run import RunConfig, run
 from loadtest.scenarios import Scenario
-from loadtest.traffic import TrafficSpec
+from loadtest.traffic import DEFAULT_MIX, Route, TrafficSpec
+from moderation_dev.devkafka import local_kafka
 
 SPREAD_TARGET = 0.10
 
@@ -40,6 +52,30 @@ def _counts(text: str) -> tuple[int, ...]:
     if not counts or min(counts) < 1:
         raise argparse.ArgumentTypeError(f"{text!r}: every count must be at least 1")
     return counts
+
+
+def _stages(text: str) -> tuple[str, ...]:
+    chosen = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(set(chosen) - {"triage", "review", "finalize", "appeal"})
+    if unknown:
+        raise argparse.ArgumentTypeError(
+            f"unknown stage {unknown[0]!r}: triage,review,finalize,appeal"
+        )
+    if "triage" not in chosen:
+        raise argparse.ArgumentTypeError(f"{text!r}: every item enters through triage; include it")
+    return chosen
+
+
+def traffic_mix(stages: Sequence[str] | None) -> dict[Route, float]:
+    """The default route mix, without the Sonnet route when no worker runs the review stage
+    (those items would never end); the rest keep their proportions."""
+    kept = {
+        route: share
+        for route, share in DEFAULT_MIX.items()
+        if stages is None or "review" in stages or route is not Route.REVIEW_CLEAR
+    }
+    total = sum(kept.values())
+    return {route: share / total for route, share in kept.items()}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--seconds", type=float, default=40.0, help="how long each count runs")
     parser.add_argument("--partitions", type=int, default=4, help="partitions of every topic")
+    parser.add_argument(
+        "--stages",
+        type=_stages,
+        default=None,
+        help="the stages each worker runs (MODERATION_STAGES), e.g. triage: one Deployment "
+        "per stage, as the chart runs them; default every stage. Without review, no item is "
+        "sent the Sonnet route (it would end there)",
+    )
     parser.add_argument("--duplicates", type=float, default=0.0, help="share of exact repeats")
     parser.add_argument(
         "--env", type=env_setting, action="append", default=[], help="extra worker setting"
@@ -66,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         help="run every count this many times (order reversed each round, against drift) and "
         "compare the medians: on shared cores one count varies 10-15%% from run to run",
+    )
+    parser.add_argument(
+        "--hold-machine-load",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="steady: run the workers a count lacks beside it as an unmeasured group, so "
+        "every count is measured on an equally busy machine (see above)",
     )
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--out", type=Path, default=Path(".run/loadtest"))
@@ -113,6 +164,13 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
             f"{row['cpu_ms_per_item'] / first - 1:>+8.0%}  {row['calls_per_item']:>10.3f}  "
             f"{row['lost']:>4}  {detail}"
         )
+    held = [row for row in rows if row.get("background")]
+    if held:
+        most = max(row["workers"] + row["background"]["workers"] for row in held)
+        lines.append(
+            f"\nthe machine's load held at {most} workers': the counts below {most} ran beside an"
+            " unmeasured group of the rest (--no-hold-machine-load: each count alone)"
+        )
     figure = spread([row["cpu_ms_per_item"] for row in rows])
     verdict = "flat" if figure <= SPREAD_TARGET else "NOT flat"
     lines.append(
@@ -143,9 +201,54 @@ def plan(counts: Sequence[int], repeat: int) -> list[int]:
     return order
 
 
+#: The unmeasured group starts this long before the measured one (its workers are up and busy
+#: when the measured run starts) and sends for this much longer than it (it ends after it).
+BACKGROUND_LEAD_S = 15.0
+BACKGROUND_TAIL_S = 45.0
+
+
+def background_config(config: RunConfig, workers: int, rate_per_worker: float) -> RunConfig:
+    """The unmeasured group that holds the machine's load: ``workers`` more at the same rate
+    per worker, on its own topics, sending from before the measured run to after it."""
+    rate = rate_per_worker * workers
+    seconds = config.traffic.items / config.rate + BACKGROUND_LEAD_S + BACKGROUND_TAIL_S
+    traffic = replace(
+        config.traffic, items=max(1, round(rate * seconds)), seed=config.traffic.seed + 1
+    )
+    return replace(config, workers=workers, rate=rate, traffic=traffic)
+
+
+async def _with_background(config: RunConfig, background: RunConfig | None) -> dict[str, Any]:
+    """Run ``config``, with ``background`` running beside it if given; the background's
+    figures go under ``background`` in the result."""
+    if background is None:
+        return await run(config)
+    beside = asyncio.create_task(run(background))
+    try:
+        await asyncio.sleep(BACKGROUND_LEAD_S)
+        result = await run(config)
+    finally:
+        other = await beside
+    result["background"] = {
+        "workers": background.workers,
+        "rate": background.rate,
+        "cpu_ms_per_item": other["service"]["cpu_ms_per_item"],
+        "lost": other["service"]["lost"],
+        "run_id": other["run_id"],
+    }
+    return result
+
+
 async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
+    with local_kafka(args.out / "kafka") as bootstrap:  # one broker for the measured and the rest
+        os.environ["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+        return await _measure(args)
+
+
+async def _measure(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     order = plan(args.workers, args.repeat)
+    most = max(args.workers)
     for number, workers in enumerate(order, 1):
         scenario = Scenario(args.scenario)
         rate = args.rate_per_worker * workers
@@ -153,24 +256,34 @@ async def measure(args: argparse.Namespace) -> list[dict[str, Any]]:
             items, load = args.items_per_worker * workers, "a backlog"
         else:
             items, load = max(1, round(rate * args.seconds)), f"{rate:g} items/s"
+        others = most - workers if args.hold_machine_load and scenario is Scenario.STEADY else 0
+        beside = f"; {others} more beside it, unmeasured" if others else ""
         print(
-            f"[{number}/{len(order)}] {workers} worker(s), {load}, {items} items",
+            f"[{number}/{len(order)}] {workers} worker(s), {load}, {items} items{beside}",
             file=sys.stderr,
             flush=True,
         )
         config = RunConfig(
             scenario=scenario,
-            traffic=TrafficSpec(items=items, duplicate_share=args.duplicates, seed=args.seed),
+            traffic=TrafficSpec(
+                items=items,
+                mix=traffic_mix(args.stages),
+                duplicate_share=args.duplicates,
+                seed=args.seed,
+            ),
             rate=rate,
             latency_ms=0.0,
             partitions=args.partitions,
             workers=workers,
             baseline=False,
             trace=False,
-            worker_env=dict(args.env),
+            worker_env=dict(args.env)
+            | ({"MODERATION_STAGES": ",".join(args.stages)} if args.stages else {}),
             workdir=args.out,
         )
-        rows.append(_row(workers, await run(config)))
+        background = background_config(config, others, args.rate_per_worker) if others else None
+        result = await _with_background(config, background)
+        rows.append(_row(workers, result) | {"background": result.get("background")})
     return rows
 
 

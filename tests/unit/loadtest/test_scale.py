@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from loadtest.scale import combine, main, plan, spread, table
+from loadtest.run import RunConfig
+from loadtest.scale import (
+    BACKGROUND_LEAD_S,
+    BACKGROUND_TAIL_S,
+    background_config,
+    combine,
+    main,
+    plan,
+    spread,
+    table,
+    traffic_mix,
+)
+from loadtest.scenarios import Scenario
+from loadtest.traffic import DEFAULT_MIX, Route, TrafficSpec
 
 
 def row(workers: int, cpu: float, lost: int = 0) -> dict[str, object]:
@@ -62,3 +75,37 @@ def test_repeated_runs_are_compared_by_their_medians() -> None:
     printed = table(combined)
     assert "9.00 / 4.10 / 4.20" in printed
     assert "(flat;" in printed
+
+
+def test_the_unmeasured_group_has_the_same_rate_per_worker_and_outlasts_the_measured() -> None:
+    measured = RunConfig(Scenario.STEADY, TrafficSpec(items=2400, seed=7), rate=60.0, latency_ms=0)
+    rest = background_config(measured, 3, 60.0)
+    assert (rest.workers, rest.rate, rest.traffic.seed) == (3, 180.0, 8)
+    seconds = rest.traffic.items / rest.rate
+    assert seconds == pytest.approx(40 + BACKGROUND_LEAD_S + BACKGROUND_TAIL_S, abs=0.01)
+    assert (rest.baseline, rest.trace) == (measured.baseline, measured.trace)
+
+
+def test_the_table_says_when_the_machine_load_was_held() -> None:
+    rows = [row(1, 4.0), row(2, 4.1), row(4, 4.0)]
+    assert "held" not in table(rows)
+    rows[0]["background"] = {"workers": 3}
+    rows[1]["background"] = {"workers": 2}
+    rows[2]["background"] = None
+    assert "the machine's load held at 4 workers'" in table(rows)
+
+
+def test_without_the_review_stage_no_item_takes_the_sonnet_route(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert traffic_mix(None) == pytest.approx(dict(DEFAULT_MIX))
+    assert traffic_mix(("triage", "review")) == pytest.approx(dict(DEFAULT_MIX))
+    alone = traffic_mix(("triage",))
+    assert Route.REVIEW_CLEAR not in alone
+    assert sum(alone.values()) == pytest.approx(1.0)
+    ratio = DEFAULT_MIX[Route.ALLOW] / DEFAULT_MIX[Route.HUMAN]
+    assert alone[Route.ALLOW] / alone[Route.HUMAN] == pytest.approx(ratio)
+    for wrong, said in (("review", "include it"), ("triage,reveiw", "unknown stage 'reveiw'")):
+        with pytest.raises(SystemExit):
+            main(["--stages", wrong])
+        assert said in capsys.readouterr().err
