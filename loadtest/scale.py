@@ -67,15 +67,11 @@ def _stages(text: str) -> tuple[str, ...]:
 
 
 def traffic_mix(stages: Sequence[str] | None) -> dict[Route, float]:
-    """The default route mix, without the Sonnet route when no worker runs the review stage
-    (those items would never end); the rest keep their proportions."""
-    kept = {
-        route: share
-        for route, share in DEFAULT_MIX.items()
-        if stages is None or "review" in stages or route is not Route.REVIEW_CLEAR
-    }
-    total = sum(kept.values())
-    return {route: share / total for route, share in kept.items()}
+    """The default route mix; without the review stage every item is one Haiku clears: the
+    other routes go through Sonnet (the human route too: both flag it) and would end there."""
+    if stages is None or "review" in stages:
+        return dict(DEFAULT_MIX)
+    return {Route.ALLOW: 1.0}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,8 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=_stages,
         default=None,
         help="the stages each worker runs (MODERATION_STAGES), e.g. triage: one Deployment "
-        "per stage, as the chart runs them; default every stage. Without review, no item is "
-        "sent the Sonnet route (it would end there)",
+        "per stage, as the chart runs them; default every stage. Without review every item is one "
+        "Haiku clears (the other routes would end at the review topic)",
     )
     parser.add_argument("--duplicates", type=float, default=0.0, help="share of exact repeats")
     parser.add_argument(

@@ -70,7 +70,7 @@ class IntakeConfig:
     revoke_timeout_s: float = 20.0
     commit_interval_s: float = 1.0
     max_poll_records: int = 500
-    fetch_linger_ms: int = 0
+    fetch_linger_ms: int = 25
 
     def fetch_options(self) -> dict[str, int]:
         """Kafka's fetch.min.bytes / fetch.max.wait.ms for the linger (0: Kafka's defaults).
