@@ -31,9 +31,11 @@ upheld, or overturned, which publishes a new final decision that names the one i
 State does not grow forever: :func:`sweep_forever` asks the owner of each item that
 :func:`~moderation.stages.appeal_rules.forgettable` says may go (no open appeal, the appeal
 window closed more than ``appeal.state_grace_days`` ago) to drop it, with an ``expire`` event on
-the item's own partition, handled here in order with its other events. The item is then
-forgotten and tombstoned in the compacted state topic. An appeal for it later is answered
-``unknown_item``: nothing is left to tell how old its decision was.
+the item's own partition, handled here in order with its other events. The sweep reads only the
+states that are due: when each may go (:meth:`AppealStage.forget_after`) is kept beside it in
+the state table, and worked out again when a longer window keeps an item that was due. A
+dropped item is forgotten and tombstoned in the compacted state topic. An appeal for it later
+is answered ``unknown_item``: nothing is left to tell how old its decision was.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from moderation.stages.appeal_intake import STAGE, AppealStore
 from moderation.stages.appeal_rules import (
     answer_problem,
     bounded,
+    forget_after,
     forgettable,
     may_wait,
     superseding,
@@ -124,10 +127,21 @@ class AppealStage:
             tenant = state.decision.tenant_id if state.decision else None
         return Outcome(tuple(outputs), route, event.content_id, tenant)
 
+    def __post_init__(self) -> None:
+        self.store.forget_after = self.forget_after  # kept beside each state: read when due
+
+    def forget_after(self, state: AppealState) -> datetime | None:
+        """When the item's state may be dropped (the tenant's appeal window, as the policy
+        says now), or None while an appeal of it is open or waiting."""
+        return forget_after(state, *self._retention(state))
+
     def forgettable(self, state: AppealState, now: datetime) -> bool:
-        """Whether the item's state may be dropped now (the tenant's appeal window)."""
+        """Whether the item's state may be dropped now."""
+        return forgettable(state, now, *self._retention(state))
+
+    def _retention(self, state: AppealState) -> tuple[int, timedelta]:
         window = self._policy(state.decision.tenant_id).appeal_window_days if state.decision else 0
-        return forgettable(state, now, window, timedelta(days=self.state_grace_days))
+        return window, timedelta(days=self.state_grace_days)
 
     def _on_expire(self, content_id: str, outputs: list[Outbound], inbound: Inbound) -> str:
         """The sweep's request: checked again against the state as it is now (an appeal may
@@ -141,6 +155,8 @@ class AppealStage:
             outputs.append(self.store.put(inbound.partition, state))
             return "waited_out"
         if not self.forgettable(state, self.clock()):
+            # Not due after all (the tenant's window grew since): when it is, as of now.
+            self.store.reindex(inbound.partition, state)
             return "expire_kept"
         outputs.append(self.store.drop(inbound.partition, content_id))
         return "expired"

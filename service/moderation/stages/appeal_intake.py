@@ -76,6 +76,9 @@ class AppealStore(KeyedStateStore[AppealState]):
     client_options: dict[str, object] = field(default_factory=dict)
     table: StateTable = field(default_factory=StateTable)
     asked: dict[str, dict[str, datetime]] = field(default_factory=dict)
+    forget_after: Callable[[AppealState], datetime | None] | None = None
+    """When an item's state may be dropped (set by the stage, which knows the tenants' windows);
+    the forgetting sweep reads only the states this says are due."""
     label = "appeal"
     state_model = AppealState
 
@@ -93,7 +96,10 @@ class AppealStore(KeyedStateStore[AppealState]):
         """Send an ``expire`` event for each item ``due`` says may be forgotten; the stage
         drops it (:meth:`moderation.stages.appeal.AppealStage.handle`) if it still may."""
 
-        return await self.ask_owners(sender, now, due, _expire, "expire", repeat)
+        return await self.ask_owners(sender, now, due, _expire, "expire", repeat, due_by=now)
+
+    def due_at(self, state: AppealState) -> datetime | None:
+        return None if self.forget_after is None else self.forget_after(state)
 
     async def sweep_waiting(self, sender: Sender, now: datetime, max_age: timedelta) -> int:
         """Send an ``expire`` event for each item whose oldest waiting appeal has waited

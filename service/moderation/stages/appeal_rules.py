@@ -62,20 +62,26 @@ def why_not_heard(
     return None
 
 
-def forgettable(state: AppealState, now: datetime, window_days: int, grace: timedelta) -> bool:
-    """Whether the item's state may be dropped: no appeal of it is open or waiting, its last final
-    decision's appeal window (``window_days``) closed more than ``grace`` ago, and nothing
-    happened to it for ``grace`` either (a late re-delivery still gets its earlier answer).
+def forget_after(state: AppealState, window_days: int, grace: timedelta) -> datetime | None:
+    """When the item's state may be dropped: ``grace`` after its last final decision's appeal
+    window (``window_days``) closed and after the last thing that happened to it (a late
+    re-delivery still gets its earlier answer); None while an appeal of it is open or waiting.
     A state without a decision (only rejected appeals of an unknown item) goes after ``grace``.
 
     An appeal for a dropped item is answered ``unknown_item``: without the state nothing tells
     how old its decision was."""
     if state.waiting or any(record.task is not None for record in state.appeals):
-        return False
+        return None
     closes = state.updated_at
     if state.decision is not None:
         closes = max(closes, state.decision.decided_at + timedelta(days=window_days))
-    return now > closes + grace
+    return closes + grace
+
+
+def forgettable(state: AppealState, now: datetime, window_days: int, grace: timedelta) -> bool:
+    """Whether the item's state may be dropped now (:func:`forget_after`)."""
+    after = forget_after(state, window_days, grace)
+    return after is not None and now > after
 
 
 def superseding(original: Decision, answer: AppealDecision, now: datetime) -> Decision:

@@ -21,7 +21,8 @@ State that is no longer needed goes through the same path: :meth:`KeyedStateStor
 on the stage's own input topic, keyed like the item's other events, so the partition's owner
 handles it in order with them and decides again against the state it then holds (a park
 expiry in finalize, :meth:`KeyedStateStore.drop` in the appeal stage, whose tombstone the
-restore honours).
+restore honours). A sweep reads only the states its rule may apply to: the :meth:`marked`
+ones (an index), or those whose :meth:`due_at`, kept beside each state, has come.
 """
 
 from __future__ import annotations
@@ -62,10 +63,11 @@ class StateTable:
         self._db.execute("PRAGMA journal_mode=OFF")  # a copy: nothing to roll back to
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute(
-            "CREATE TABLE state (part INTEGER, key TEXT, value BLOB, marked INTEGER,"
+            "CREATE TABLE state (part INTEGER, key TEXT, value BLOB, marked INTEGER, due REAL,"
             " PRIMARY KEY (part, key)) WITHOUT ROWID"
         )
         self._db.execute("CREATE INDEX marked_states ON state (part, marked)")
+        self._db.execute("CREATE INDEX due_states ON state (part, due)")
 
     def get(self, partition: int, key: str) -> bytes | None:
         row = self._db.execute(
@@ -73,20 +75,38 @@ class StateTable:
         ).fetchone()
         return None if row is None else bytes(row[0])
 
-    def put(self, partition: int, key: str, value: bytes, marked: bool = False) -> None:
+    def put(
+        self,
+        partition: int,
+        key: str,
+        value: bytes,
+        marked: bool = False,
+        due: datetime | None = None,
+    ) -> None:
+        """Keep ``value``; ``due``: from when a sweep's rule may apply to it (None: not yet
+        known to; :meth:`keys` with ``due_by`` skips it)."""
         self._db.execute(
-            "INSERT OR REPLACE INTO state (part, key, value, marked) VALUES (?, ?, ?, ?)",
-            (partition, key, value, int(marked)),
+            "INSERT OR REPLACE INTO state (part, key, value, marked, due) VALUES (?, ?, ?, ?, ?)",
+            (partition, key, value, int(marked), None if due is None else due.timestamp()),
         )
 
     def delete(self, partition: int, key: str) -> None:
         self._db.execute("DELETE FROM state WHERE part = ? AND key = ?", (partition, key))
 
-    def keys(self, partition: int, marked_only: bool = False) -> list[str]:
-        rows = self._db.execute(
-            "SELECT key FROM state WHERE part = ? AND marked >= ? ORDER BY key",
-            (partition, int(marked_only)),
-        )
+    def keys(
+        self, partition: int, marked_only: bool = False, due_by: datetime | None = None
+    ) -> list[str]:
+        """The partition's keys: all, only the marked ones, or only those due by ``due_by``."""
+        if due_by is not None:
+            rows = self._db.execute(
+                "SELECT key FROM state WHERE part = ? AND due <= ? AND marked >= ? ORDER BY key",
+                (partition, due_by.timestamp(), int(marked_only)),
+            )
+        else:
+            rows = self._db.execute(
+                "SELECT key FROM state WHERE part = ? AND marked >= ? ORDER BY key",
+                (partition, int(marked_only)),
+            )
         return [key for (key,) in rows]
 
     def partitions(self) -> list[int]:
@@ -138,6 +158,12 @@ class KeyedStateStore(Generic[S]):
         (finalize: items with parked answers); they are found without reading the rest."""
         return False
 
+    def due_at(self, state: S) -> datetime | None:
+        """From when a sweep's rule may apply to ``state`` (the appeal stage: when it may be
+        forgotten), kept beside it so the sweep reads only the states that are due; None: not
+        until something happens to it. The rule is checked again when the sweep reads it."""
+        return None
+
     def marked_states(self, partition: int) -> list[S]:
         """The :meth:`marked` states of one partition."""
         found = (self.get(partition, key) for key in self.table.keys(partition, marked_only=True))
@@ -147,7 +173,7 @@ class KeyedStateStore(Generic[S]):
         """Keep ``state`` and return the record that writes it through (same partition)."""
         content_id: str = getattr(state, "content_id")  # noqa: B009 - every state payload has it
         value = dump_payload(state)
-        self.table.put(partition, content_id, value, self.marked(state))
+        self.table.put(partition, content_id, value, self.marked(state), self.due_at(state))
         return Outbound(
             topic=self.state_topic,
             key=content_id.encode(),
@@ -155,6 +181,14 @@ class KeyedStateStore(Generic[S]):
             route="state",
             partition=partition,
         )
+
+    def reindex(self, partition: int, state: S) -> None:
+        """Work out :meth:`marked` and :meth:`due_at` of a kept state again (its rule's inputs
+        changed, the state did not): nothing is written through."""
+        content_id: str = getattr(state, "content_id")  # noqa: B009 - every state payload has it
+        raw = self.table.get(partition, content_id)
+        if raw is not None:
+            self.table.put(partition, content_id, raw, self.marked(state), self.due_at(state))
 
     def drop(self, partition: int, content_id: str) -> Outbound:
         """Forget the item and return the tombstone that removes it from the state topic."""
@@ -177,14 +211,16 @@ class KeyedStateStore(Generic[S]):
         route: str,
         repeat_after: timedelta,
         marked_only: bool = False,
+        due_by: datetime | None = None,
     ) -> int:
         """Send ``event_for(content_id)`` on the stage's input topic, keyed by the item, for
-        each item of the owned partitions (only the :meth:`marked` ones if ``marked_only``)
-        that is ``due``, at most once per ``repeat_after``; the stage's handler does the work."""
+        each item of the owned partitions (only the :meth:`marked` ones if ``marked_only``,
+        only those whose :meth:`due_at` is by ``due_by`` if given) that is ``due``, at most
+        once per ``repeat_after``; the stage's handler does the work."""
         sent = 0
         read = 0
         for partition in self.table.partitions():
-            for content_id in self.table.keys(partition, marked_only):
+            for content_id in self.table.keys(partition, marked_only, due_by):
                 read += 1
                 if read % SWEEP_SLICE == 0:
                     await asyncio.sleep(0)  # a long sweep must not hold up the items
@@ -265,7 +301,13 @@ class KeyedStateStore(Generic[S]):
                 "%s state %s[%d]@%d unreadable", self.label, tp.topic, tp.partition, record.offset
             )
         else:
-            self.table.put(tp.partition, content_id, bytes(record.value), self.marked(state))
+            self.table.put(
+                tp.partition,
+                content_id,
+                bytes(record.value),
+                self.marked(state),
+                self.due_at(state),
+            )
 
 
 async def sweep_forever(

@@ -426,3 +426,35 @@ async def test_beyond_the_bound_the_oldest_waiting_appeal_is_answered_at_once() 
     state = h.stage.store.get(0, appeal().content_id)
     assert state is not None
     assert len(state.waiting) == MAX_APPEALS_PER_ITEM
+
+
+async def test_the_forgetting_sweep_reads_only_states_that_are_due() -> None:
+    h = Harness()
+    await h.send(decision=removed(days_ago=200))  # due once the grace has passed too
+    young = removed(days_ago=100).model_copy(update={"content_id": "young"})
+    await h.send(content_id="young", decision=young)
+    opened = removed(days_ago=100).model_copy(update={"content_id": "opened"})
+    await h.send(content_id="opened", decision=opened)
+    heard = await h.send(content_id="opened", appeal=appeal(content_id="opened"))
+    assert heard.route == "appeal_received"
+    table = h.stage.store.table
+    h.now += timedelta(days=8)
+    assert table.keys(0, due_by=h.now) == [ex.final_decision().content_id]
+    far = h.now + timedelta(days=4000)
+    assert "opened" not in table.keys(0, due_by=far), "an open appeal keeps it out of reach"
+    assert "young" in table.keys(0, due_by=far)
+
+
+async def test_a_state_kept_by_a_longer_window_leaves_the_sweeps_reach_until_then() -> None:
+    h = Harness()
+    short = removed(days_ago=40, tenant="shortwindow")
+    await h.send(decision=short)  # the tenant's window was 30 days: closed already
+    h.now += timedelta(days=8)  # and nothing happened to it for longer than the grace
+    table = h.stage.store.table
+    assert table.keys(0, due_by=h.now) == [short.content_id]
+    h.stage.policies = PolicyBook.from_mapping(
+        {"tenants": {"shortwindow": {"version": "3", "appeal_window_days": 90}}}
+    )
+    assert (await h.expire()).route == "expire_kept"
+    assert table.keys(0, due_by=h.now) == []
+    assert table.keys(0, due_by=NOW + timedelta(days=58)) == [short.content_id]  # 90 + 7 - 40

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from moderation.settings import TopicNames
 from moderation.stages.finalize import FinalizeStore
@@ -76,3 +76,17 @@ def test_each_store_has_its_own_table() -> None:
     first, second = FinalizeStore(TOPICS), FinalizeStore(TOPICS)
     first.put(0, state("c1"))
     assert second.get(0, "c1") is None
+
+
+def test_the_table_lists_only_the_keys_due_by_a_time() -> None:
+    table = StateTable()
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    table.put(0, "due", b"{}", due=now - timedelta(days=1))
+    table.put(0, "exactly", b"{}", due=now)
+    table.put(0, "later", b"{}", due=now + timedelta(days=1))
+    table.put(0, "never", b"{}")  # no rule applies until something happens to it
+    table.put(1, "elsewhere", b"{}", due=now - timedelta(days=1))
+    assert table.keys(0, due_by=now) == ["due", "exactly"]
+    assert table.keys(0) == ["due", "exactly", "later", "never"]
+    table.put(0, "due", b"{}")  # re-put without a due: out of the sweep's reach
+    assert table.keys(0, due_by=now) == ["exactly"]
