@@ -60,6 +60,7 @@ from moderation.stages.deadletters import dead_letter, invalid_input
 from moderation.stages.outputs import Clock, output, utc_clock
 from moderation.statements.mapping import restricts, statement_for
 from moderation.streaming.keyed_state import sweep_forever as keyed_sweep_forever
+from moderation.streaming.keyed_state import sweep_interval_s
 from moderation.streaming.records import Inbound, Outbound, Outcome
 from moderation.streaming.runner import Sender
 from moderation_contracts import (
@@ -149,12 +150,13 @@ class AppealStage:
         state = self.store.get(inbound.partition, content_id)
         if state is None:
             return "expire_nothing"  # dropped already (a repeated request)
-        cutoff = self.clock() - timedelta(seconds=self.unknown_wait_s)
+        now = self.clock()
+        cutoff = now - timedelta(seconds=self.unknown_wait_s)
         if any(parked.parked_at <= cutoff for parked in state.waiting):
             state = self._hear_waiting(state, outputs, expired_before=cutoff)
             outputs.append(self.store.put(inbound.partition, state))
             return "waited_out"
-        if not self.forgettable(state, self.clock()):
+        if not self.forgettable(state, now):
             # Not due after all (the tenant's window grew since): when it is, as of now.
             self.store.reindex(inbound.partition, state)
             return "expire_kept"
@@ -459,5 +461,4 @@ async def sweep_waiting_forever(stage: AppealStage, sender: Sender) -> None:
     async def sweep(now: datetime) -> int:
         return await stage.store.sweep_waiting(sender, now, max_age)
 
-    interval = max(1.0, min(60.0, stage.unknown_wait_s / 4))
-    await keyed_sweep_forever(STAGE, sweep, interval, stage.clock)
+    await keyed_sweep_forever(STAGE, sweep, sweep_interval_s(stage.unknown_wait_s), stage.clock)

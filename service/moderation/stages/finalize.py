@@ -46,7 +46,7 @@ from moderation.stages.outputs import (
     task_id_for,
     utc_clock,
 )
-from moderation.streaming.keyed_state import KeyedStateStore, StateTable
+from moderation.streaming.keyed_state import KeyedStateStore, StateTable, sweep_interval_s
 from moderation.streaming.keyed_state import sweep_forever as keyed_sweep_forever
 from moderation.streaming.records import Headers, Inbound, Outbound, Outcome
 from moderation.streaming.runner import Sender
@@ -469,4 +469,4 @@ async def sweep_forever(
     async def sweep(now: datetime) -> int:
         return await store.sweep(sender, timedelta(seconds=max_age_s), now)
 
-    await keyed_sweep_forever(STAGE, sweep, max(1.0, min(60.0, max_age_s / 4)), clock)
+    await keyed_sweep_forever(STAGE, sweep, sweep_interval_s(max_age_s), clock)

@@ -97,16 +97,12 @@ class StateTable:
         self, partition: int, marked_only: bool = False, due_by: datetime | None = None
     ) -> list[str]:
         """The partition's keys: all, only the marked ones, or only those due by ``due_by``."""
+        where = "part = ? AND marked >= ?"
+        args: list[float] = [partition, int(marked_only)]
         if due_by is not None:
-            rows = self._db.execute(
-                "SELECT key FROM state WHERE part = ? AND due <= ? AND marked >= ? ORDER BY key",
-                (partition, due_by.timestamp(), int(marked_only)),
-            )
-        else:
-            rows = self._db.execute(
-                "SELECT key FROM state WHERE part = ? AND marked >= ? ORDER BY key",
-                (partition, int(marked_only)),
-            )
+            where, args = f"{where} AND due <= ?", [*args, due_by.timestamp()]
+        query = f"SELECT key FROM state WHERE {where} ORDER BY key"  # noqa: S608 - values bound
+        rows = self._db.execute(query, args)
         return [key for (key,) in rows]
 
     def partitions(self) -> list[int]:
@@ -173,7 +169,7 @@ class KeyedStateStore(Generic[S]):
         """Keep ``state`` and return the record that writes it through (same partition)."""
         content_id: str = getattr(state, "content_id")  # noqa: B009 - every state payload has it
         value = dump_payload(state)
-        self.table.put(partition, content_id, value, self.marked(state), self.due_at(state))
+        self._keep(partition, content_id, value, state)
         return Outbound(
             topic=self.state_topic,
             key=content_id.encode(),
@@ -188,7 +184,12 @@ class KeyedStateStore(Generic[S]):
         content_id: str = getattr(state, "content_id")  # noqa: B009 - every state payload has it
         raw = self.table.get(partition, content_id)
         if raw is not None:
-            self.table.put(partition, content_id, raw, self.marked(state), self.due_at(state))
+            self._keep(partition, content_id, raw, state)
+
+    def _keep(self, partition: int, content_id: str, value: bytes, state: S) -> None:
+        """Put ``value`` (``state`` serialized) in the table with its :meth:`marked` and
+        :meth:`due_at`."""
+        self.table.put(partition, content_id, value, self.marked(state), self.due_at(state))
 
     def drop(self, partition: int, content_id: str) -> Outbound:
         """Forget the item and return the tombstone that removes it from the state topic."""
@@ -301,13 +302,12 @@ class KeyedStateStore(Generic[S]):
                 "%s state %s[%d]@%d unreadable", self.label, tp.topic, tp.partition, record.offset
             )
         else:
-            self.table.put(
-                tp.partition,
-                content_id,
-                bytes(record.value),
-                self.marked(state),
-                self.due_at(state),
-            )
+            self._keep(tp.partition, content_id, bytes(record.value), state)
+
+
+def sweep_interval_s(max_age_s: float) -> float:
+    """How often to look for states waiting out ``max_age_s``: a quarter of it, 1 s to 60 s."""
+    return max(1.0, min(60.0, max_age_s / 4))
 
 
 async def sweep_forever(
